@@ -1,0 +1,1 @@
+"""Pure computations over records and aggregates: reports, blocks, time zones."""

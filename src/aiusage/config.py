@@ -1,0 +1,101 @@
+"""Settings: a TOML file under ``user_dir()`` plus environment variables, as data with help.
+
+Each setting is declared once in ``SETTINGS`` (name, default, env var, help); the docs and
+a test read that table. pydantic-settings was the planned tool, but importing it costs
+~0.3 s, more than a warm report's whole budget, so this is plain ``tomllib``.
+Secrets never live here: the file holds references (env var names), not keys.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiusage.errors import ConfigError
+from aiusage.paths import config_file, default_database_url
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    name: str
+    default: Any
+    env: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "database_url",
+        None,
+        "AIUSAGE_DATABASE_URL",
+        "Where records are kept: sqlite:///path.db (default: aiusage.db in the data "
+        "directory) or postgresql://user@host/db for a shared store.",
+    ),
+    Setting(
+        "timezone",
+        None,
+        "AIUSAGE_TZ",
+        "Time zone reports group days in (IANA name such as Europe/Paris); default: the "
+        "system's.",
+    ),
+    Setting(
+        "start_of_week",
+        "monday",
+        "AIUSAGE_START_OF_WEEK",
+        "First day of a week in weekly reports (monday … sunday).",
+    ),
+    Setting(
+        "cost_mode",
+        "auto",
+        "AIUSAGE_COST_MODE",
+        "auto: use a cost the log reports where present, else calculate; calculate: always "
+        "from tokens; display: reported costs only.",
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    database_url: str
+    timezone: str | None = None
+    start_of_week: str = "monday"
+    cost_mode: str = "auto"
+    #: ``[pricing.models."name"]`` tables (USD per million tokens), parsed by pricing.py.
+    price_overrides: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+
+def load_config(path: Path | None = None) -> Config:
+    """The config file (if any) overlaid with environment variables."""
+    path = path or config_file()
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read {path}: {exc}", hint="fix the TOML syntax") from exc
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value = os.environ.get(setting.env) or raw.get(setting.name, setting.default)
+        values[setting.name] = value
+    unknown = set(raw) - {s.name for s in SETTINGS} - {"pricing"}
+    if unknown:
+        raise ConfigError(
+            f"unknown setting(s) in {path}: {', '.join(sorted(unknown))}",
+            hint="see `aiusage config` for the settings and their meaning",
+        )
+    pricing = raw.get("pricing", {})
+    models = pricing.get("models", {}) if isinstance(pricing, dict) else {}
+    if not isinstance(models, dict):
+        raise ConfigError(f"[pricing.models] in {path} must be a table")
+    return Config(
+        database_url=values["database_url"] or default_database_url(),
+        timezone=values["timezone"],
+        start_of_week=str(values["start_of_week"]).lower(),
+        cost_mode=str(values["cost_mode"]).lower(),
+        price_overrides=models,
+        path=path,
+    )

@@ -1,0 +1,15 @@
+"""Plugin hooks. Built-in sources register through the same hooks as third-party ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+hookspec = pluggy.HookspecMarker("aiusage")
+hookimpl = pluggy.HookimplMarker("aiusage")
+
+
+@hookspec
+def register_log_sources() -> list[Any]:  # type: ignore[empty-body]
+    """Return log readers (objects following ``aiusage.sources.logs.base.LogSource``)."""

@@ -1,0 +1,1 @@
+"""Sources produce records: local agent logs (``logs``) and, later, provider APIs."""

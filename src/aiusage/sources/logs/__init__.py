@@ -1,0 +1,1 @@
+"""Readers of AI coding agents' local logs. Each one turns complete lines into records."""

@@ -1,0 +1,207 @@
+"""Codex CLI rollouts: ``$CODEX_HOME/sessions/YYYY/MM/DD/rollout-*.jsonl`` and archives.
+
+Usage comes from ``token_count`` events: ``last_token_usage`` per turn, or the difference
+of successive ``total_token_usage`` values in older files. Codex's ``input_tokens``
+includes cached input; we store uncached input. Forked sessions replay their parent's
+token_count rows, so an event is keyed on the cumulative totals, which a replay repeats
+exactly and a new turn never does. ``rate_limits`` become Observations.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from aiusage.records import Observation, UsageEvent
+from aiusage.sources.logs.base import FileContext, ParseResult, walk_files
+from aiusage.sources.logs.timestamps import iso_to_ms
+
+SOURCE = "codex"
+FALLBACK_MODEL = "gpt-5"  # what ccusage assumes when no turn_context names a model
+
+
+class _Tokens(msgspec.Struct):
+    input_tokens: int | None = None
+    cached_input_tokens: int | None = None
+    output_tokens: int | None = None
+    reasoning_output_tokens: int | None = None
+    total_tokens: int | None = None
+
+
+class _Info(msgspec.Struct):
+    total_token_usage: _Tokens | None = None
+    last_token_usage: _Tokens | None = None
+
+
+class _Window(msgspec.Struct):
+    used_percent: float | None = None
+    window_minutes: int | None = None
+    resets_at: float | None = None
+    resets_in_seconds: float | None = None
+
+
+class _RateLimits(msgspec.Struct):
+    primary: _Window | None = None
+    secondary: _Window | None = None
+
+
+class _Payload(msgspec.Struct):
+    type: str | None = None
+    id: str | None = None
+    cwd: str | None = None
+    model: str | None = None
+    info: _Info | None = None
+    rate_limits: _RateLimits | None = None
+
+
+class _Line(msgspec.Struct):
+    timestamp: str | None = None
+    type: str | None = None
+    payload: _Payload | None = None
+
+
+_decode = msgspec.json.Decoder(_Line).decode
+_INTERESTING = (b'"token_count"', b'"turn_context"', b'"session_meta"')
+
+
+def _vector(t: _Tokens) -> list[int]:
+    return [
+        t.input_tokens or 0,
+        t.cached_input_tokens or 0,
+        t.output_tokens or 0,
+        t.reasoning_output_tokens or 0,
+    ]
+
+
+def default_root() -> Path:
+    home = os.environ.get("CODEX_HOME", "").strip()
+    return Path(home).expanduser() if home else Path.home() / ".codex"
+
+
+class CodexSource:
+    name = SOURCE
+    splittable = False
+
+    def __init__(self, root: Path | None = None) -> None:
+        self._root = root
+
+    def roots(self) -> list[Path]:
+        root = self._root or default_root()
+        return [root / "sessions", root / "archived_sessions"]
+
+    def discover(self) -> Iterator[Path]:
+        for root in self.roots():
+            if root.is_dir():
+                yield from walk_files(root, ".jsonl")
+
+    def context(self, path: Path) -> FileContext:
+        return FileContext(path=str(path), project="", session=path.stem)
+
+    def parse(
+        self, lines: Sequence[bytes], ctx: FileContext, state: dict[str, Any]
+    ) -> ParseResult:
+        result = ParseResult(state=dict(state))
+        st = result.state
+        for raw in lines:
+            if not any(marker in raw for marker in _INTERESTING):
+                stripped = raw.strip()
+                if stripped and not (stripped[:1] == b"{" and stripped[-1:] == b"}"):
+                    result.malformed += 1
+                continue
+            try:
+                line = _decode(raw)
+            except (msgspec.DecodeError, msgspec.ValidationError):
+                result.malformed += 1
+                continue
+            payload = line.payload
+            if payload is None:
+                continue
+            if line.type == "session_meta":
+                if payload.id:
+                    st["session"] = payload.id
+                if payload.cwd:
+                    st["project"] = os.path.basename(payload.cwd.rstrip("/\\"))
+            elif line.type == "turn_context":
+                if payload.model:
+                    st["model"] = payload.model
+                if payload.cwd and "project" not in st:
+                    st["project"] = os.path.basename(payload.cwd.rstrip("/\\"))
+            elif payload.type == "token_count":
+                ts = iso_to_ms(line.timestamp)
+                if ts is None:
+                    result.malformed += 1
+                    continue
+                if payload.rate_limits is not None:
+                    result.observations.extend(_limits(payload.rate_limits, ts))
+                if payload.info is not None:
+                    event = _turn_event(payload.info, ts, ctx, st)
+                    if event is not None:
+                        result.events.append(event)
+        return result
+
+
+def _turn_event(info: _Info, ts: int, ctx: FileContext, st: dict[str, Any]) -> UsageEvent | None:
+    total = _vector(info.total_token_usage) if info.total_token_usage else None
+    previous: list[int] | None = st.get("last_total")
+    if total is not None:
+        if total == previous:
+            return None  # the same reading repeated (rate-limit refresh)
+        st["last_total"] = total
+    if info.last_token_usage is not None:
+        turn = _vector(info.last_token_usage)
+    elif total is not None:
+        grew = previous is not None and all(a >= b for a, b in zip(total, previous, strict=True))
+        turn = [a - b for a, b in zip(total, previous, strict=True)] if grew and previous else total
+    else:
+        return None
+    inp, cached, out, reasoning = turn
+    if not (inp or out):
+        return None
+    session = st.get("session") or ctx.session
+    if total is not None:
+        key = "t:" + ":".join(map(str, total))
+    else:
+        key = f"l:{session}:{ts}:{inp}:{cached}:{out}:{reasoning}"
+    model = st.get("model") or FALLBACK_MODEL
+    return UsageEvent(
+        ts_ms=ts,
+        source=SOURCE,
+        dedup_key=key,
+        model=model,
+        provider="openai",
+        project=st.get("project", ctx.project),
+        session=session,
+        input_tokens=max(inp - cached, 0),
+        cache_read_tokens=min(cached, inp) if inp else cached,
+        output_tokens=out,
+        reasoning_tokens=reasoning,
+        meta={} if st.get("model") else {"model_assumed": True},
+    )
+
+
+def _limits(limits: _RateLimits, ts: int) -> Iterator[Observation]:
+    for name, window in (("primary", limits.primary), ("secondary", limits.secondary)):
+        if window is None or window.used_percent is None:
+            continue
+        resets: int | None = None
+        if window.resets_at is not None:
+            resets = int(window.resets_at * 1000)
+        elif window.resets_in_seconds is not None:
+            resets = ts + int(window.resets_in_seconds * 1000)
+        yield Observation(
+            ts_ms=ts,
+            account=SOURCE,
+            metric="window_used_percent",
+            value=float(window.used_percent),
+            window=name,
+            limit=100.0,
+            unit="%",
+            resets_at_ms=resets,
+            source=SOURCE,
+            kind="official",
+            meta={"window_minutes": window.window_minutes} if window.window_minutes else {},
+        )

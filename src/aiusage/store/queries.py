@@ -1,0 +1,194 @@
+"""Aggregate queries the reports are built from; the heavy lifting stays in the database.
+
+Local-time grouping is exact without database time-zone support: the caller passes the
+UTC offsets in force over the range (``offsets``: (from_ms, offset_ms) pairs, from
+zoneinfo), and the day of an event is ``(ts_ms + offset) / 86400000`` in integer
+arithmetic, which SQLite and PostgreSQL compute alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aiusage.records import CostMode
+from aiusage.store.db import Database
+
+DAY_MS = 86_400_000
+
+_COST_EXPR = {
+    CostMode.AUTO: "COALESCE(cost_reported_usd, cost_calc_usd)",
+    CostMode.CALCULATE: "cost_calc_usd",
+    CostMode.DISPLAY: "COALESCE(cost_reported_usd, 0)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class UsageFilter:
+    since_ms: int | None = None
+    until_ms: int | None = None  # exclusive
+    sources: tuple[str, ...] = ()
+    project: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AggRow:
+    """Sums over one group. ``unpriced`` counts events whose cost is unknown."""
+
+    day: int | None  # local day number since 1970-01-01 (None when not grouped by day)
+    source: str
+    model: str
+    project: str
+    session: str
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_5m_tokens: int
+    cache_write_1h_tokens: int
+    reasoning_tokens: int
+    requests: int
+    cost_usd: float
+    unpriced: int
+    events: int
+    first_ms: int
+    last_ms: int
+
+
+def _day_expr(offsets: Sequence[tuple[int, int]]) -> str:
+    if not offsets:
+        return f"ts_ms / {DAY_MS}"
+    if len(offsets) == 1:
+        return f"(ts_ms + {int(offsets[0][1])}) / {DAY_MS}"
+    cases = " ".join(
+        f"WHEN ts_ms < {int(nxt[0])} THEN {int(cur[1])}"
+        for cur, nxt in zip(offsets, offsets[1:], strict=False)
+    )
+    return f"(ts_ms + CASE {cases} ELSE {int(offsets[-1][1])} END) / {DAY_MS}"
+
+
+def _where(flt: UsageFilter) -> tuple[str, dict[str, object]]:
+    clauses = ["hidden = 0"]
+    params: dict[str, object] = {}
+    if flt.since_ms is not None:
+        clauses.append("ts_ms >= :since")
+        params["since"] = flt.since_ms
+    if flt.until_ms is not None:
+        clauses.append("ts_ms < :until")
+        params["until"] = flt.until_ms
+    if flt.sources:
+        names = []
+        for i, s in enumerate(flt.sources):
+            params[f"s{i}"] = s
+            names.append(f":s{i}")
+        clauses.append(f"source IN ({', '.join(names)})")
+    if flt.project is not None:
+        clauses.append("project = :project")
+        params["project"] = flt.project
+    return " AND ".join(clauses), params
+
+
+def aggregate(
+    db: Database,
+    flt: UsageFilter,
+    mode: CostMode,
+    *,
+    by_day: bool,
+    by_session: bool = False,
+    offsets: Sequence[tuple[int, int]] = (),
+) -> list[AggRow]:
+    """Sums grouped by (day?, source, model, project, session?)."""
+    cost = _COST_EXPR[mode]
+    day = _day_expr(offsets) if by_day else "NULL"
+    session = "session" if by_session else "''"
+    where, params = _where(flt)
+    groups = ["source", "model", "project"]
+    if by_day:
+        groups.insert(0, "1")
+    if by_session:
+        groups.append("session")
+    sql = (
+        f"SELECT {day}, source, model, project, {session}, "
+        "SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), "
+        "SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens), SUM(reasoning_tokens), "
+        f"SUM(requests), SUM({cost}), SUM(CASE WHEN {cost} IS NULL THEN 1 ELSE 0 END), "
+        "COUNT(*), MIN(ts_ms), MAX(ts_ms) "
+        f"FROM usage_events WHERE {where} GROUP BY {', '.join(groups)}"
+    )
+    rows = db.query(sql, params)
+    db.commit()
+    return [
+        AggRow(
+            day=None if r[0] is None else int(r[0]),
+            source=r[1],
+            model=r[2],
+            project=r[3],
+            session=r[4],
+            input_tokens=int(r[5]),
+            output_tokens=int(r[6]),
+            cache_read_tokens=int(r[7]),
+            cache_write_5m_tokens=int(r[8]),
+            cache_write_1h_tokens=int(r[9]),
+            reasoning_tokens=int(r[10]),
+            requests=int(r[11]),
+            cost_usd=float(r[12] or 0.0),
+            unpriced=int(r[13]),
+            events=int(r[14]),
+            first_ms=int(r[15]),
+            last_ms=int(r[16]),
+        )
+        for r in rows
+    ]
+
+
+def time_range(db: Database, flt: UsageFilter) -> tuple[int, int] | None:
+    """The first and last event time matching the filter, or None when there is none."""
+    where, params = _where(flt)
+    rows = db.query(f"SELECT MIN(ts_ms), MAX(ts_ms) FROM usage_events WHERE {where}", params)
+    db.commit()
+    if not rows or rows[0][0] is None:
+        return None
+    return int(rows[0][0]), int(rows[0][1])
+
+
+@dataclass(frozen=True, slots=True)
+class EventPoint:
+    """One event reduced to what 5-hour blocks need."""
+
+    ts_ms: int
+    source: str
+    model: str
+    tokens: int
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_creation_tokens: int
+    reasoning_tokens: int
+    cost_usd: float | None
+
+
+def event_points(db: Database, flt: UsageFilter, mode: CostMode) -> list[EventPoint]:
+    """Events in time order (for blocks, which depend on the gaps between events)."""
+    cost = _COST_EXPR[mode]
+    where, params = _where(flt)
+    rows = db.query(
+        "SELECT ts_ms, source, model, total_tokens, input_tokens, output_tokens, "
+        "cache_read_tokens, cache_write_5m_tokens + cache_write_1h_tokens, reasoning_tokens, "
+        f"{cost} FROM usage_events WHERE {where} ORDER BY ts_ms",
+        params,
+    )
+    db.commit()
+    return [EventPoint(*r) for r in rows]
+
+
+def observations_latest(db: Database) -> list[tuple[object, ...]]:
+    """The newest reading of every (account, metric, window)."""
+    rows = db.query(
+        "SELECT o.account, o.metric, o.window_name, o.value, o.limit_value, o.unit, "
+        "o.resets_at_ms, o.ts_ms, o.kind, o.meta FROM observations AS o "
+        "JOIN (SELECT account, metric, window_name, MAX(ts_ms) AS ts FROM observations "
+        "GROUP BY account, metric, window_name) AS n ON n.account = o.account "
+        "AND n.metric = o.metric AND n.window_name = o.window_name AND n.ts = o.ts_ms "
+        "ORDER BY o.account, o.metric, o.window_name"
+    )
+    db.commit()
+    return rows

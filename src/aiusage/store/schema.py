@@ -1,0 +1,106 @@
+"""The tables, as SQLAlchemy Core metadata: the reference the migrations must produce.
+
+Imported only by migrations and tests — importing SQLAlchemy costs ~0.45 s on a small
+machine, more than a warm report may take, so the hot paths use plain DB-API SQL
+(see ``db.py``).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+usage_events = Table(
+    "usage_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("dedup_key", String(255), nullable=False),
+    Column("ts_ms", BigInteger, nullable=False),
+    Column("account", String(128), nullable=False, server_default=""),
+    Column("provider", String(64), nullable=False, server_default=""),
+    Column("model", String(128), nullable=False, server_default=""),
+    Column("project", String(512), nullable=False, server_default=""),
+    Column("session", String(255), nullable=False, server_default=""),
+    Column("input_tokens", BigInteger, nullable=False, server_default="0"),
+    Column("output_tokens", BigInteger, nullable=False, server_default="0"),
+    Column("cache_read_tokens", BigInteger, nullable=False, server_default="0"),
+    Column("cache_write_5m_tokens", BigInteger, nullable=False, server_default="0"),
+    Column("cache_write_1h_tokens", BigInteger, nullable=False, server_default="0"),
+    Column("reasoning_tokens", BigInteger, nullable=False, server_default="0"),
+    Column("total_tokens", BigInteger, nullable=False, server_default="0"),
+    Column("requests", Integer, nullable=False, server_default="1"),
+    Column("cost_reported_usd", Float, nullable=True),
+    Column("cost_calc_usd", Float, nullable=True),
+    Column("group_key", String(255), nullable=False, server_default=""),
+    Column("sidechain", SmallInteger, nullable=False, server_default="0"),
+    Column("hidden", SmallInteger, nullable=False, server_default="0"),
+    Column("meta", Text, nullable=False, server_default="{}"),
+    UniqueConstraint("source", "dedup_key", name="uq_usage_events_source_dedup"),
+    Index("ix_usage_events_ts", "ts_ms"),
+    Index("ix_usage_events_group", "source", "group_key"),
+)
+
+observations = Table(
+    "observations",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("ts_ms", BigInteger, nullable=False),
+    Column("account", String(128), nullable=False),
+    Column("metric", String(128), nullable=False),
+    Column("window_name", String(64), nullable=False, server_default=""),
+    Column("value", Float, nullable=False),
+    Column("limit_value", Float, nullable=True),
+    Column("unit", String(32), nullable=False, server_default=""),
+    Column("resets_at_ms", BigInteger, nullable=True),
+    Column("source", String(64), nullable=False, server_default=""),
+    Column("kind", String(16), nullable=False, server_default="official"),
+    Column("meta", Text, nullable=False, server_default="{}"),
+    UniqueConstraint("account", "metric", "window_name", "ts_ms", name="uq_observations_reading"),
+    Index("ix_observations_ts", "ts_ms"),
+)
+
+ingest_cursors = Table(
+    "ingest_cursors",
+    metadata,
+    Column("path", String(2048), primary_key=True),
+    Column("source", String(64), nullable=False),
+    Column("device", BigInteger, nullable=False),
+    Column("inode", BigInteger, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("mtime_ns", BigInteger, nullable=False),
+    Column("read_offset", BigInteger, nullable=False),
+    Column("head_hash", String(64), nullable=False),
+    Column("state", Text, nullable=False, server_default="{}"),
+    Column("malformed", Integer, nullable=False, server_default="0"),
+    Column("updated_ms", BigInteger, nullable=False),
+)
+
+price_cache = Table(
+    "price_cache",
+    metadata,
+    Column("model", String(128), primary_key=True),
+    Column("day", String(10), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("rates", Text, nullable=False),
+)
+
+settings_kv = Table(
+    "meta",
+    metadata,
+    Column("name", String(128), primary_key=True),
+    Column("value", Text, nullable=False),
+)

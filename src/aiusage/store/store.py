@@ -1,0 +1,306 @@
+"""Writing and reading records. Idempotent: re-reading the same data never double counts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiusage.records import Observation, UsageEvent
+from aiusage.store.db import SCHEMA_HEAD, Database
+
+_EVENT_COLUMNS = (
+    "source",
+    "dedup_key",
+    "ts_ms",
+    "account",
+    "provider",
+    "model",
+    "project",
+    "session",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "reasoning_tokens",
+    "total_tokens",
+    "requests",
+    "cost_reported_usd",
+    "cost_calc_usd",
+    "group_key",
+    "sidechain",
+    "meta",
+)
+_UPDATED = [c for c in _EVENT_COLUMNS if c not in ("source", "dedup_key")]
+
+# Keep the most complete copy: a streamed response's last line carries the final counts.
+UPSERT_EVENT = (
+    f"INSERT INTO usage_events ({', '.join(_EVENT_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _EVENT_COLUMNS)}) "
+    "ON CONFLICT (source, dedup_key) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _UPDATED)
+    + " WHERE excluded.total_tokens > usage_events.total_tokens"
+)
+
+_OBS_COLUMNS = (
+    "ts_ms",
+    "account",
+    "metric",
+    "window_name",
+    "value",
+    "limit_value",
+    "unit",
+    "resets_at_ms",
+    "source",
+    "kind",
+    "meta",
+)
+INSERT_OBSERVATION = (
+    f"INSERT INTO observations ({', '.join(_OBS_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _OBS_COLUMNS)}) "
+    "ON CONFLICT (account, metric, window_name, ts_ms) DO NOTHING"
+)
+
+_CURSOR_COLUMNS = (
+    "path",
+    "source",
+    "device",
+    "inode",
+    "size",
+    "mtime_ns",
+    "read_offset",
+    "head_hash",
+    "state",
+    "malformed",
+    "updated_ms",
+)
+UPSERT_CURSOR = (
+    f"INSERT INTO ingest_cursors ({', '.join(_CURSOR_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _CURSOR_COLUMNS)}) "
+    "ON CONFLICT (path) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _CURSOR_COLUMNS if c != "path")
+)
+
+# A sidechain copy of a message that also exists outside the sidechain is a replay.
+HIDE_SIDECHAIN_REPLAYS = (
+    "UPDATE usage_events SET hidden = 1 "
+    "WHERE sidechain = 1 AND hidden = 0 AND group_key <> '' AND EXISTS ("
+    "SELECT 1 FROM usage_events AS p WHERE p.source = usage_events.source "
+    "AND p.group_key = usage_events.group_key AND p.sidechain = 0)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    """How far a log file has been read, and how to tell whether it changed since."""
+
+    path: str
+    source: str
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+    read_offset: int  # just after the last complete line consumed
+    head_hash: str  # "<n>:<sha1 of the first n bytes>"
+    state: dict[str, Any]
+    malformed: int
+    updated_ms: int = 0
+
+
+def event_row(event: UsageEvent, cost_calc: float | None) -> dict[str, Any]:
+    return {
+        "source": event.source,
+        "dedup_key": event.dedup_key,
+        "ts_ms": event.ts_ms,
+        "account": event.account,
+        "provider": event.provider,
+        "model": event.model,
+        "project": event.project,
+        "session": event.session,
+        "input_tokens": event.input_tokens,
+        "output_tokens": event.output_tokens,
+        "cache_read_tokens": event.cache_read_tokens,
+        "cache_write_5m_tokens": event.cache_write_5m_tokens,
+        "cache_write_1h_tokens": event.cache_write_1h_tokens,
+        "reasoning_tokens": event.reasoning_tokens,
+        "total_tokens": event.total_tokens,
+        "requests": event.requests,
+        "cost_reported_usd": event.reported_cost_usd,
+        "cost_calc_usd": cost_calc,
+        "group_key": event.group_key,
+        "sidechain": 1 if event.sidechain else 0,
+        "meta": json.dumps(event.meta) if event.meta else "{}",
+    }
+
+
+def observation_row(obs: Observation) -> dict[str, Any]:
+    return {
+        "ts_ms": obs.ts_ms,
+        "account": obs.account,
+        "metric": obs.metric,
+        "window_name": obs.window,
+        "value": obs.value,
+        "limit_value": obs.limit,
+        "unit": obs.unit,
+        "resets_at_ms": obs.resets_at_ms,
+        "source": obs.source,
+        "kind": obs.kind,
+        "meta": json.dumps(obs.meta) if obs.meta else "{}",
+    }
+
+
+class Store:
+    """The records of one database. Every write is one transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    @property
+    def url(self) -> str:
+        return self.db.url
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- writes -------------------------------------------------------------------------
+    def write(
+        self,
+        events: Sequence[Mapping[str, Any]] = (),
+        observations: Iterable[Observation] = (),
+        cursors: Iterable[Cursor] = (),
+        hide_pending: bool = False,
+    ) -> None:
+        """Events, observations and the cursors that say they were read — all or nothing."""
+        obs_rows = [observation_row(o) for o in observations]
+        cursor_rows = [_cursor_row(c) for c in cursors]
+        with self.db.transaction():
+            self.db.executemany(UPSERT_EVENT, events)
+            self.db.executemany(INSERT_OBSERVATION, obs_rows)
+            self.db.executemany(UPSERT_CURSOR, cursor_rows)
+            if hide_pending:
+                self._set_meta("hide_pending", "1")
+
+    def add_events(self, events: Iterable[UsageEvent]) -> None:
+        """Store events whose cost is reported or unknown (tests, manual entries)."""
+        self.write([event_row(e, None) for e in events])
+
+    def hide_sidechain_replays(self) -> int:
+        """Hide replayed sidechain copies; runs after writes (and after a crash, on restart)."""
+        with self.db.transaction():
+            before = self.db.scalar("SELECT COUNT(*) FROM usage_events WHERE hidden = 1")
+            self.db.execute(HIDE_SIDECHAIN_REPLAYS)
+            self._set_meta("hide_pending", "0")
+            after = self.db.scalar("SELECT COUNT(*) FROM usage_events WHERE hidden = 1")
+        return int(after) - int(before)
+
+    def delete_cursors(self, paths: Iterable[str]) -> None:
+        rows = [{"path": p} for p in paths]
+        if rows:
+            with self.db.transaction():
+                self.db.executemany("DELETE FROM ingest_cursors WHERE path = :path", rows)
+
+    # -- cursors ------------------------------------------------------------------------
+    def load_cursors(self) -> dict[str, Cursor]:
+        rows = self.db.query(f"SELECT {', '.join(_CURSOR_COLUMNS)} FROM ingest_cursors")
+        self.db.commit()
+        result: dict[str, Cursor] = {}
+        for r in rows:
+            result[r[0]] = Cursor(
+                path=r[0],
+                source=r[1],
+                device=int(r[2]),
+                inode=int(r[3]),
+                size=int(r[4]),
+                mtime_ns=int(r[5]),
+                read_offset=int(r[6]),
+                head_hash=r[7],
+                state=json.loads(r[8]) if r[8] and r[8] != "{}" else {},
+                malformed=int(r[9]),
+                updated_ms=int(r[10]),
+            )
+        return result
+
+    # -- meta and price cache -----------------------------------------------------------
+    def meta(self, name: str) -> str | None:
+        value = self.db.scalar("SELECT value FROM meta WHERE name = :n", {"n": name})
+        self.db.commit()
+        return None if value is None else str(value)
+
+    def set_meta(self, name: str, value: str) -> None:
+        with self.db.transaction():
+            self._set_meta(name, value)
+
+    def _set_meta(self, name: str, value: str) -> None:
+        self.db.execute(
+            "INSERT INTO meta (name, value) VALUES (:n, :v) "
+            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+            {"n": name, "v": value},
+        )
+
+    def load_price_cache(self, fingerprint: str) -> dict[tuple[str, str], str]:
+        rows = self.db.query(
+            "SELECT model, day, rates FROM price_cache WHERE fingerprint = :f", {"f": fingerprint}
+        )
+        self.db.commit()
+        return {(r[0], r[1]): r[2] for r in rows}
+
+    def save_price_cache(self, entries: Mapping[tuple[str, str], str], fingerprint: str) -> None:
+        rows = [{"m": m, "d": d, "f": fingerprint, "r": r} for (m, d), r in entries.items()]
+        if not rows:
+            return
+        with self.db.transaction():
+            self.db.executemany(
+                "INSERT INTO price_cache (model, day, fingerprint, rates) VALUES (:m, :d, :f, :r) "
+                "ON CONFLICT (model, day) DO UPDATE SET fingerprint = excluded.fingerprint, "
+                "rates = excluded.rates",
+                rows,
+            )
+
+    def events_for_repricing(self) -> list[tuple[Any, ...]]:
+        rows = self.db.query(
+            "SELECT id, model, ts_ms, input_tokens, output_tokens, cache_read_tokens, "
+            "cache_write_5m_tokens, cache_write_1h_tokens FROM usage_events"
+        )
+        self.db.commit()
+        return rows
+
+    def set_calculated_costs(self, costs: Sequence[tuple[int, float | None]], meta: str) -> None:
+        """Replace calculated costs after a price change, and record the new fingerprint."""
+        with self.db.transaction():
+            self.db.executemany(
+                "UPDATE usage_events SET cost_calc_usd = :c WHERE id = :i",
+                [{"i": i, "c": c} for i, c in costs],
+            )
+            self._set_meta("price_fingerprint", meta)
+
+
+def _cursor_row(c: Cursor) -> dict[str, Any]:
+    return {
+        "path": c.path,
+        "source": c.source,
+        "device": c.device,
+        "inode": c.inode,
+        "size": c.size,
+        "mtime_ns": c.mtime_ns,
+        "read_offset": c.read_offset,
+        "head_hash": c.head_hash,
+        "state": json.dumps(c.state) if c.state else "{}",
+        "malformed": c.malformed,
+        "updated_ms": c.updated_ms,
+    }
+
+
+def open_store(url: str) -> Store:
+    """Open (creating or migrating as needed) the store at a database URL."""
+    db = Database(url)
+    current = None
+    if db.table_exists("alembic_version"):
+        current = db.scalar("SELECT version_num FROM alembic_version")
+    db.commit()
+    if current != SCHEMA_HEAD:
+        from aiusage.store.migrate import upgrade
+
+        upgrade(url)
+    return Store(db)
