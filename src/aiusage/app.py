@@ -95,9 +95,7 @@ class App:
         self.store.close()
 
     # -- collection ---------------------------------------------------------------------
-    def refresh(
-        self, progress: Progress | None = None, agents: Sequence[str] = ()
-    ) -> ScanReport:
+    def refresh(self, progress: Progress | None = None, agents: Sequence[str] = ()) -> ScanReport:
         """Read what is new in every agent's logs into the store."""
         wanted = set(normalize_agents(agents))
         sources = [s for s in self.sources if not wanted or s.name in wanted]
@@ -137,6 +135,7 @@ class App:
             ) from None
 
     def report(self, period: Period, opts: ReportOptions) -> Report:
+        self.store.refresh_rollup()
         tz = self.tz(opts.tz)
         flt = self._filter(opts, tz)
         start_of_week = parse_start_of_week(opts.start_of_week or self.config.start_of_week)
@@ -173,6 +172,7 @@ class App:
         starts = {"today": today, "week": week, "month": today.replace(day=1)}
         result = Summary(tz=self.tz_name(tz_name), today=today)
         result.periods = {name: {} for name in starts}
+        self.store.refresh_rollup()
         opts = ReportOptions(since=min(starts.values()), until=today, tz=tz_name)
         flt = self._filter(opts, tz)
         span = time_range(self.store.db, flt)

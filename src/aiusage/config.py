@@ -38,8 +38,7 @@ SETTINGS: tuple[Setting, ...] = (
         "timezone",
         None,
         "AIUSAGE_TZ",
-        "Time zone reports group days in (IANA name such as Europe/Paris); default: the "
-        "system's.",
+        "Time zone reports group days in (IANA name such as Europe/Paris); default: the system's.",
     ),
     Setting(
         "start_of_week",

@@ -1,10 +1,10 @@
 """Errors aiusage raises on purpose. Each carries a ``hint`` telling the user what to do.
 
-    AiusageError
-    ├── ConfigError          the config file or an option is invalid
-    ├── StoreError           the database cannot be opened, migrated or written
-    │   └── StoreBusyError   another aiusage holds the write lock for too long
-    └── SourceError          one source failed; the others carry on
+AiusageError
+├── ConfigError          the config file or an option is invalid
+├── StoreError           the database cannot be opened, migrated or written
+│   └── StoreBusyError   another aiusage holds the write lock for too long
+└── SourceError          one source failed; the others carry on
 """
 
 from __future__ import annotations

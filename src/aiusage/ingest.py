@@ -14,7 +14,9 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 from aiusage.pricing import ModelRates, PriceBook, fingerprint
 from aiusage.records import Observation, UsageEvent
@@ -144,9 +146,10 @@ def _plan(
         start: int = 0
         state: dict[str, object] = {}
         if cur is not None and (cur.device, cur.inode) == (st.st_dev, st.st_ino):
-            unchanged = cur.size == st.st_size and cur.mtime_ns == st.st_mtime_ns
-            if unchanged and cur.read_offset == st.st_size:
-                _count_malformed(summary, path, cur.malformed)
+            # ``size`` is recorded only once a file was read to its end (a partial last
+            # line included), so an interrupted read never looks finished.
+            if cur.size == st.st_size and cur.mtime_ns == st.st_mtime_ns:
+                _count_malformed(summary, path, cur.malformed + _tail_bad(cur.state))
                 continue
             if st.st_size >= cur.read_offset and head_matches(path, cur.head_hash):
                 start, state = cur.read_offset, dict(cur.state)
@@ -156,6 +159,11 @@ def _plan(
             continue
         state["_prior_malformed"] = cur.malformed if (cur is not None and start > 0) else 0
         yield ReadTask(source, path, start, st.st_size, state, True), st, head
+
+
+def _tail_bad(state: dict[str, Any]) -> int:
+    value = state.get("tail_malformed", 0)
+    return value if isinstance(value, int) else 0
 
 
 def _count_malformed(summary: SourceSummary, path: str, n: int) -> None:
@@ -170,7 +178,7 @@ def _split(task: ReadTask) -> list[ReadTask]:
     points = split_points(task.path, task.start, task.end, SPLIT_BYTES)
     return [
         ReadTask(task.source, task.path, a, b, task.state, b == task.end)
-        for a, b in zip(points, points[1:], strict=False)
+        for a, b in pairwise(points)
     ]
 
 
@@ -195,9 +203,15 @@ def scan(
         report.sources.append(summary)
         tasks.extend(_plan(source, cursors, summary, seen))
     names = {s.name for s in sources}
-    # A vanished file keeps its events (history); only its cursor goes.
-    store.delete_cursors(p for p, c in cursors.items() if c.source in names and p not in seen)
+    # A vanished file keeps its events (history); only its cursor goes. Files outside
+    # today's roots (another CLAUDE_CONFIG_DIR) keep their cursors for when they return.
+    store.delete_cursors(
+        p
+        for p, c in cursors.items()
+        if c.source in names and p not in seen and not os.path.exists(p)
+    )
     if not tasks:
+        store.refresh_rollup()  # after a crash between a write and its rollup rebuild
         report.seconds = time.perf_counter() - started
         return report
     if cursors and pricer.store.meta("price_fingerprint") not in (None, pricer.fingerprint):
@@ -207,6 +221,8 @@ def scan(
     plans = {t.path: (t, st, head) for t, st, head in tasks}
     ranges = [r for t, _, _ in tasks for r in _split(t)]
     writer = _Writer(store, pricer, plans, report)
+    for r in ranges:
+        writer.pieces[r.path] = writer.pieces.get(r.path, 0) + 1
     done = 0
     for result in _execute(ranges, total, workers):
         done += result.task.end - result.task.start
@@ -220,6 +236,7 @@ def scan(
         store.set_meta("price_fingerprint", pricer.fingerprint)
     if writer.wrote_events:
         store.hide_sidechain_replays()
+    store.refresh_rollup()
     report.files_read = len(plans)
     report.bytes_read = total
     report.seconds = time.perf_counter() - started
@@ -262,10 +279,11 @@ class _Writer:
         self.pricer = pricer
         self.plans = plans
         self.report = report
-        self.rows: dict[tuple[str, str], dict[str, object]] = {}
+        self.rows: dict[tuple[str, str], dict[str, Any]] = {}
         self.observations: list[Observation] = []
         self.cursors: dict[str, Cursor] = {}
         self.reached: dict[str, dict[int, int]] = {}
+        self.pieces: dict[str, int] = {}  # how many ranges each file was cut into
         self.malformed: dict[str, int] = {}
         self.tail_malformed: dict[str, int] = {}
         self.wrote_events = False
@@ -280,13 +298,13 @@ class _Writer:
         for e in result.events:
             key = (e.source, e.dedup_key)
             old = rows.get(key)
-            if old is not None and old["total_tokens"] >= e.total_tokens:  # type: ignore[operator]
+            if old is not None and not _better(e, old):
                 continue
             rows[key] = event_row(e, self.pricer.event_cost(e))
             self.sidechain = self.sidechain or e.sidechain
         self.observations.extend(result.observations)
         planned, st, head = self.plans[task.path]
-        prior = int(planned.state.get("_prior_malformed", 0))  # type: ignore[call-overload]
+        prior = int(planned.state.get("_prior_malformed", 0))
         self.malformed[task.path] = self.malformed.get(task.path, prior) + result.malformed
         if task.is_last:
             self.tail_malformed[task.path] = result.tail_malformed
@@ -295,16 +313,19 @@ class _Writer:
         offset = planned.start
         while offset in reached and reached[offset] != offset:
             offset = reached[offset]
+        finished = len(reached) == self.pieces.get(task.path, 1)
+        state = {k: v for k, v in result.state.items() if not k.startswith("_")}
+        state["tail_malformed"] = self.tail_malformed.get(task.path, 0)
         self.cursors[task.path] = Cursor(
             path=task.path,
             source=task.source.name,
             device=st.st_dev,
             inode=st.st_ino,
-            size=st.st_size,
+            size=st.st_size if finished else -1,
             mtime_ns=st.st_mtime_ns,
             read_offset=offset,
             head_hash=head,
-            state={k: v for k, v in result.state.items() if not k.startswith("_")},
+            state=state,
             malformed=self.malformed[task.path],
             updated_ms=int(time.time() * 1000),
         )
@@ -328,6 +349,14 @@ class _Writer:
         for path, (task, _, _) in self.plans.items():
             bad = self.malformed.get(path, 0) + self.tail_malformed.get(path, 0)
             _count_malformed(summaries[task.source.name], path, bad)
+
+
+def _better(event: UsageEvent, row: dict[str, Any]) -> bool:
+    """The store's upsert rule: more tokens wins; on a tie, the earlier copy."""
+    total: int = row["total_tokens"]
+    return event.total_tokens > total or (
+        event.total_tokens == total and event.ts_ms < row["ts_ms"]
+    )
 
 
 def default_sources() -> list[LogSource]:

@@ -80,7 +80,9 @@ def _rates_from_mtok(values: Mapping[str, Any], where: str) -> TokenRates:
         inp = float(values["input"])
         out = float(values["output"])
     except (KeyError, TypeError, ValueError) as exc:
-        raise ConfigError(f"{where}: 'input' and 'output' prices (USD per million) are required") from exc
+        raise ConfigError(
+            f"{where}: 'input' and 'output' prices (USD per million) are required"
+        ) from exc
     cache_read = float(values.get("cache_read", inp))
     cache_write = float(values.get("cache_write", inp))
     return TokenRates(

@@ -90,9 +90,7 @@ def _row_json(
         out["first_activity"] = _iso(row.first_ms, tz)
         out["last_activity"] = _iso(row.last_ms, tz)
     if breakdown:
-        out["breakdown"] = [
-            {"model": m, **t.to_dict()} for m, t in sorted(row.by_model.items())
-        ]
+        out["breakdown"] = [{"model": m, **t.to_dict()} for m, t in sorted(row.by_model.items())]
     return out
 
 
@@ -121,6 +119,7 @@ def build_report(
     """Group aggregated rows into report rows (per project too when ``instances``)."""
     key_of: Callable[[AggRow], str]
     if period is Period.SESSION:
+
         def key_of(r: AggRow) -> str:
             return r.session
     else:

@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-
-class _Sums(Protocol):
-    input_tokens: int
-    output_tokens: int
-    cache_read_tokens: int
-    cache_write_5m_tokens: int
-    cache_write_1h_tokens: int
-    reasoning_tokens: int
-    requests: int
-    cost_usd: float
-    unpriced: int
-    events: int
+from aiusage.store.queries import AggRow
 
 
 @dataclass(slots=True)
@@ -42,7 +31,7 @@ class Totals:
             + self.cache_read_tokens
         )
 
-    def add(self, row: _Sums) -> None:
+    def add(self, row: AggRow) -> None:
         self.input_tokens += row.input_tokens
         self.output_tokens += row.output_tokens
         self.cache_creation_tokens += row.cache_write_5m_tokens + row.cache_write_1h_tokens

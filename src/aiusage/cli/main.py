@@ -221,5 +221,3 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("[dim]interrupted — what was read so far is saved[/]")
         sys.exit(130)
-
-

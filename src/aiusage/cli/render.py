@@ -91,7 +91,9 @@ def render_report(
         table.add_row("Total", *[""] * len(extra), "", *_token_cells(report.totals), style="bold")
         console.print(table)
     if report.unpriced_models:
-        names = ", ".join(f"{m} ({c:,} requests)" for m, c in sorted(report.unpriced_models.items()))
+        names = ", ".join(
+            f"{m} ({c:,} requests)" for m, c in sorted(report.unpriced_models.items())
+        )
         console.print(
             f"[yellow]No known price for: {names}. Their cost is not included (shown as "
             "'+ ?'); add a [pricing.models] entry to the config file to price them.[/]"
@@ -148,8 +150,10 @@ def render_summary(console: Console, summary: Summary) -> None:
             totals.append(t)
         table.add_section()
         table.add_row(
-            "Total", *(usd(t.cost_usd, t.unpriced_events) for t in totals),
-            n(totals[2].total_tokens), style="bold",
+            "Total",
+            *(usd(t.cost_usd, t.unpriced_events) for t in totals),
+            n(totals[2].total_tokens),
+            style="bold",
         )
     console.print(table)
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from aiusage.records import CostMode
 from aiusage.store.db import Database
+from aiusage.store.store import BUCKET_MS
 
 DAY_MS = 86_400_000
 
@@ -54,26 +56,34 @@ class AggRow:
     last_ms: int
 
 
-def _day_expr(offsets: Sequence[tuple[int, int]]) -> str:
+_ROLLUP_COST = {
+    CostMode.AUTO: ("cost_auto_usd", "auto_unknown"),
+    CostMode.CALCULATE: ("cost_calc_usd", "calc_unknown"),
+    CostMode.DISPLAY: ("cost_reported_usd", "0"),
+}
+
+
+def _day_expr(offsets: Sequence[tuple[int, int]], ts: str = "ts_ms") -> str:
     if not offsets:
-        return f"ts_ms / {DAY_MS}"
+        return f"{ts} / {DAY_MS}"
     if len(offsets) == 1:
-        return f"(ts_ms + {int(offsets[0][1])}) / {DAY_MS}"
+        return f"({ts} + {int(offsets[0][1])}) / {DAY_MS}"
     cases = " ".join(
-        f"WHEN ts_ms < {int(nxt[0])} THEN {int(cur[1])}"
-        for cur, nxt in zip(offsets, offsets[1:], strict=False)
+        f"WHEN {ts} < {int(nxt[0])} THEN {int(cur[1])}" for cur, nxt in pairwise(offsets)
     )
-    return f"(ts_ms + CASE {cases} ELSE {int(offsets[-1][1])} END) / {DAY_MS}"
+    return f"({ts} + CASE {cases} ELSE {int(offsets[-1][1])} END) / {DAY_MS}"
 
 
-def _where(flt: UsageFilter) -> tuple[str, dict[str, object]]:
-    clauses = ["hidden = 0"]
+def _where(flt: UsageFilter, rollup: bool = False) -> tuple[str, dict[str, object]]:
+    clauses = [] if rollup else ["hidden = 0"]
     params: dict[str, object] = {}
+    # Local midnights fall on the rollup's 15-minute bucket edges, so this is exact.
+    ts = f"bucket * {BUCKET_MS}" if rollup else "ts_ms"
     if flt.since_ms is not None:
-        clauses.append("ts_ms >= :since")
+        clauses.append(f"{ts} >= :since")
         params["since"] = flt.since_ms
     if flt.until_ms is not None:
-        clauses.append("ts_ms < :until")
+        clauses.append(f"{ts} < :until")
         params["until"] = flt.until_ms
     if flt.sources:
         names = []
@@ -84,7 +94,7 @@ def _where(flt: UsageFilter) -> tuple[str, dict[str, object]]:
     if flt.project is not None:
         clauses.append("project = :project")
         params["project"] = flt.project
-    return " AND ".join(clauses), params
+    return " AND ".join(clauses) or "1 = 1", params
 
 
 def aggregate(
@@ -96,11 +106,22 @@ def aggregate(
     by_session: bool = False,
     offsets: Sequence[tuple[int, int]] = (),
 ) -> list[AggRow]:
-    """Sums grouped by (day?, source, model, project, session?)."""
-    cost = _COST_EXPR[mode]
-    day = _day_expr(offsets) if by_day else "NULL"
+    """Sums grouped by (day?, source, model, project, session?).
+
+    Per-day sums come from the rollup; per-session sums need the events themselves.
+    """
+    if by_session:
+        cost = _COST_EXPR[mode]
+        cost_sum, unknown = f"SUM({cost})", f"SUM(CASE WHEN {cost} IS NULL THEN 1 ELSE 0 END)"
+        table, ts, events, first, last = "usage_events", "ts_ms", "COUNT(*)", "ts_ms", "ts_ms"
+    else:
+        cost_col, unknown_col = _ROLLUP_COST[mode]
+        cost_sum, unknown = f"SUM({cost_col})", f"SUM({unknown_col})"
+        table, ts, events = "usage_rollup", f"bucket * {BUCKET_MS}", "SUM(events)"
+        first, last = "first_ms", "last_ms"
+    day = _day_expr(offsets, ts) if by_day else "NULL"
     session = "session" if by_session else "''"
-    where, params = _where(flt)
+    where, params = _where(flt, rollup=not by_session)
     groups = ["source", "model", "project"]
     if by_day:
         groups.insert(0, "1")
@@ -110,9 +131,8 @@ def aggregate(
         f"SELECT {day}, source, model, project, {session}, "
         "SUM(input_tokens), SUM(output_tokens), SUM(cache_read_tokens), "
         "SUM(cache_write_5m_tokens), SUM(cache_write_1h_tokens), SUM(reasoning_tokens), "
-        f"SUM(requests), SUM({cost}), SUM(CASE WHEN {cost} IS NULL THEN 1 ELSE 0 END), "
-        "COUNT(*), MIN(ts_ms), MAX(ts_ms) "
-        f"FROM usage_events WHERE {where} GROUP BY {', '.join(groups)}"
+        f"SUM(requests), {cost_sum}, {unknown}, {events}, MIN({first}), MAX({last}) "
+        f"FROM {table} WHERE {where} GROUP BY {', '.join(groups)}"
     )
     rows = db.query(sql, params)
     db.commit()
@@ -131,7 +151,7 @@ def aggregate(
             reasoning_tokens=int(r[10]),
             requests=int(r[11]),
             cost_usd=float(r[12] or 0.0),
-            unpriced=int(r[13]),
+            unpriced=int(r[13] or 0),
             events=int(r[14]),
             first_ms=int(r[15]),
             last_ms=int(r[16]),
@@ -142,8 +162,8 @@ def aggregate(
 
 def time_range(db: Database, flt: UsageFilter) -> tuple[int, int] | None:
     """The first and last event time matching the filter, or None when there is none."""
-    where, params = _where(flt)
-    rows = db.query(f"SELECT MIN(ts_ms), MAX(ts_ms) FROM usage_events WHERE {where}", params)
+    where, params = _where(flt, rollup=True)
+    rows = db.query(f"SELECT MIN(first_ms), MAX(last_ms) FROM usage_rollup WHERE {where}", params)
     db.commit()
     if not rows or rows[0][0] is None:
         return None

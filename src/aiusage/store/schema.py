@@ -22,11 +22,12 @@ from sqlalchemy import (
 )
 
 metadata = MetaData()
+_ID = BigInteger().with_variant(Integer, "sqlite")
 
 usage_events = Table(
     "usage_events",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("id", _ID, primary_key=True, autoincrement=True),
     Column("source", String(64), nullable=False),
     Column("dedup_key", String(255), nullable=False),
     Column("ts_ms", BigInteger, nullable=False),
@@ -54,10 +55,43 @@ usage_events = Table(
     Index("ix_usage_events_group", "source", "group_key"),
 )
 
+
+def _sums(*names: str) -> list[Column[int]]:
+    return [Column(n, BigInteger, nullable=False, server_default="0") for n in names]
+
+
+# Sums per 15-minute bucket: every UTC offset in use is a multiple of 15 minutes, so local
+# days (and --since/--until) fall on bucket edges and reports never scan usage_events.
+usage_rollup = Table(
+    "usage_rollup",
+    metadata,
+    Column("bucket", BigInteger, primary_key=True),
+    Column("source", String(64), primary_key=True),
+    Column("model", String(128), primary_key=True),
+    Column("project", String(512), primary_key=True),
+    *_sums(
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_5m_tokens",
+        "cache_write_1h_tokens",
+        "reasoning_tokens",
+        "requests",
+        "events",
+        "calc_unknown",
+        "auto_unknown",
+        "first_ms",
+        "last_ms",
+    ),
+    Column("cost_reported_usd", Float, nullable=False, server_default="0"),
+    Column("cost_calc_usd", Float, nullable=False, server_default="0"),
+    Column("cost_auto_usd", Float, nullable=False, server_default="0"),
+)
+
 observations = Table(
     "observations",
     metadata,
-    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("id", _ID, primary_key=True, autoincrement=True),
     Column("ts_ms", BigInteger, nullable=False),
     Column("account", String(128), nullable=False),
     Column("metric", String(128), nullable=False),

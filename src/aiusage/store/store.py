@@ -35,13 +35,16 @@ _EVENT_COLUMNS = (
 )
 _UPDATED = [c for c in _EVENT_COLUMNS if c not in ("source", "dedup_key")]
 
-# Keep the most complete copy: a streamed response's last line carries the final counts.
+# Keep the most complete copy (a streamed response's last line carries the final counts);
+# among equally complete copies keep the earliest (a fork replays its parent later).
 UPSERT_EVENT = (
     f"INSERT INTO usage_events ({', '.join(_EVENT_COLUMNS)}) "
     f"VALUES ({', '.join(':' + c for c in _EVENT_COLUMNS)}) "
     "ON CONFLICT (source, dedup_key) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in _UPDATED)
     + " WHERE excluded.total_tokens > usage_events.total_tokens"
+    " OR (excluded.total_tokens = usage_events.total_tokens"
+    " AND excluded.ts_ms < usage_events.ts_ms)"
 )
 
 _OBS_COLUMNS = (
@@ -89,6 +92,32 @@ HIDE_SIDECHAIN_REPLAYS = (
     "WHERE sidechain = 1 AND hidden = 0 AND group_key <> '' AND EXISTS ("
     "SELECT 1 FROM usage_events AS p WHERE p.source = usage_events.source "
     "AND p.group_key = usage_events.group_key AND p.sidechain = 0)"
+)
+
+
+BUCKET_MS = 900_000  # the rollup's 15-minute buckets
+_ROLLUP_SUMS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "reasoning_tokens",
+    "requests",
+)
+REBUILD_ROLLUP = (
+    "INSERT INTO usage_rollup (bucket, source, model, project, "
+    + ", ".join(_ROLLUP_SUMS)
+    + ", events, calc_unknown, auto_unknown, first_ms, last_ms, "
+    "cost_reported_usd, cost_calc_usd, cost_auto_usd) "
+    f"SELECT ts_ms / {BUCKET_MS}, source, model, project, "
+    + ", ".join(f"SUM({c})" for c in _ROLLUP_SUMS)
+    + ", COUNT(*), SUM(CASE WHEN cost_calc_usd IS NULL THEN 1 ELSE 0 END), "
+    "SUM(CASE WHEN COALESCE(cost_reported_usd, cost_calc_usd) IS NULL THEN 1 ELSE 0 END), "
+    "MIN(ts_ms), MAX(ts_ms), COALESCE(SUM(cost_reported_usd), 0), "
+    "COALESCE(SUM(cost_calc_usd), 0), COALESCE(SUM(COALESCE(cost_reported_usd, cost_calc_usd)), 0) "
+    "FROM usage_events WHERE hidden = 0 AND ts_ms >= :lo AND ts_ms < :hi "
+    f"GROUP BY ts_ms / {BUCKET_MS}, source, model, project"
 )
 
 
@@ -181,19 +210,50 @@ class Store:
             self.db.executemany(UPSERT_CURSOR, cursor_rows)
             if hide_pending:
                 self._set_meta("hide_pending", "1")
+            if events:
+                stamps = [int(e["ts_ms"]) for e in events]
+                self._mark_rollup_dirty(min(stamps), max(stamps))
 
     def add_events(self, events: Iterable[UsageEvent]) -> None:
         """Store events whose cost is reported or unknown (tests, manual entries)."""
         self.write([event_row(e, None) for e in events])
 
-    def hide_sidechain_replays(self) -> int:
+    def hide_sidechain_replays(self) -> None:
         """Hide replayed sidechain copies; runs after writes (and after a crash, on restart)."""
         with self.db.transaction():
-            before = self.db.scalar("SELECT COUNT(*) FROM usage_events WHERE hidden = 1")
+            span = self.db.query(
+                "SELECT MIN(ts_ms), MAX(ts_ms) FROM usage_events "
+                "WHERE sidechain = 1 AND hidden = 0 AND group_key <> ''"
+            )
             self.db.execute(HIDE_SIDECHAIN_REPLAYS)
             self._set_meta("hide_pending", "0")
-            after = self.db.scalar("SELECT COUNT(*) FROM usage_events WHERE hidden = 1")
-        return int(after) - int(before)
+            if span and span[0][0] is not None:
+                self._mark_rollup_dirty(int(span[0][0]), int(span[0][1]))
+
+    # -- rollup -------------------------------------------------------------------------
+    def _mark_rollup_dirty(self, lo_ms: int, hi_ms: int) -> None:
+        """Widen the range whose rollup must be rebuilt (kept in the same transaction)."""
+        current = self.db.scalar("SELECT value FROM meta WHERE name = 'rollup_dirty'")
+        if current:
+            a, b = (int(x) for x in str(current).split(":"))
+            lo_ms, hi_ms = min(lo_ms, a), max(hi_ms, b)
+        self._set_meta("rollup_dirty", f"{lo_ms}:{hi_ms}")
+
+    def refresh_rollup(self) -> None:
+        """Rebuild the rollup over the range writes touched since the last refresh."""
+        dirty = self.meta("rollup_dirty")
+        if not dirty:
+            return
+        lo_ms, hi_ms = (int(x) for x in dirty.split(":"))
+        lo = lo_ms - lo_ms % BUCKET_MS
+        hi = hi_ms - hi_ms % BUCKET_MS + BUCKET_MS
+        with self.db.transaction():
+            self.db.execute(
+                "DELETE FROM usage_rollup WHERE bucket >= :a AND bucket < :b",
+                {"a": lo // BUCKET_MS, "b": hi // BUCKET_MS},
+            )
+            self.db.execute(REBUILD_ROLLUP, {"lo": lo, "hi": hi})
+            self._set_meta("rollup_dirty", "")
 
     def delete_cursors(self, paths: Iterable[str]) -> None:
         rows = [{"path": p} for p in paths]
@@ -274,6 +334,9 @@ class Store:
                 [{"i": i, "c": c} for i, c in costs],
             )
             self._set_meta("price_fingerprint", meta)
+            span = self.db.query("SELECT MIN(ts_ms), MAX(ts_ms) FROM usage_events")
+            if span and span[0][0] is not None:
+                self._mark_rollup_dirty(int(span[0][0]), int(span[0][1]))
 
 
 def _cursor_row(c: Cursor) -> dict[str, Any]:

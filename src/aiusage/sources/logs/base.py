@@ -46,9 +46,7 @@ class LogSource(Protocol):
     def context(self, path: Path) -> FileContext:
         """Project and session implied by the file's location."""
 
-    def parse(
-        self, lines: Sequence[bytes], ctx: FileContext, state: dict[str, Any]
-    ) -> ParseResult:
+    def parse(self, lines: Sequence[bytes], ctx: FileContext, state: dict[str, Any]) -> ParseResult:
         """Records from complete lines; ``state`` carries what later lines depend on."""
 
 

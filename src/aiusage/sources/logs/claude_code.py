@@ -96,9 +96,7 @@ class ClaudeCodeSource:
             session = path.parent.parent.name
         return FileContext(path=str(path), project=project, session=session)
 
-    def parse(
-        self, lines: Sequence[bytes], ctx: FileContext, state: dict[str, Any]
-    ) -> ParseResult:
+    def parse(self, lines: Sequence[bytes], ctx: FileContext, state: dict[str, Any]) -> ParseResult:
         return parse_lines(lines, ctx)
 
 

@@ -101,9 +101,7 @@ class CodexSource:
     def context(self, path: Path) -> FileContext:
         return FileContext(path=str(path), project="", session=path.stem)
 
-    def parse(
-        self, lines: Sequence[bytes], ctx: FileContext, state: dict[str, Any]
-    ) -> ParseResult:
+    def parse(self, lines: Sequence[bytes], ctx: FileContext, state: dict[str, Any]) -> ParseResult:
         result = ParseResult(state=dict(state))
         st = result.state
         for raw in lines:

@@ -61,7 +61,10 @@ def head_matches(path: str, recorded: str) -> bool:
             data = fh.read(n)
     except (OSError, ValueError):
         return False
-    return len(data) == n and recorded == f"{n}:{hashlib.sha1(data, usedforsecurity=False).hexdigest()}"
+    return (
+        len(data) == n
+        and recorded == f"{n}:{hashlib.sha1(data, usedforsecurity=False).hexdigest()}"
+    )
 
 
 def split_points(path: str, start: int, end: int, target: int) -> list[int]:

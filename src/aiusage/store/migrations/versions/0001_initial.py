@@ -1,4 +1,4 @@
-"""initial schema: usage events, observations, ingest cursors, price cache, meta
+"""initial schema: usage events and their rollup, observations, cursors, price cache, meta
 
 Revision ID: 0001_initial
 Revises:
@@ -53,6 +53,31 @@ def upgrade() -> None:
     )
     op.create_index("ix_usage_events_ts", "usage_events", ["ts_ms"])
     op.create_index("ix_usage_events_group", "usage_events", ["source", "group_key"])
+
+    op.create_table(
+        "usage_rollup",
+        sa.Column("bucket", sa.BigInteger, primary_key=True),
+        sa.Column("source", sa.String(64), primary_key=True),
+        sa.Column("model", sa.String(128), primary_key=True),
+        sa.Column("project", sa.String(512), primary_key=True),
+        *_tokens(
+            "input_tokens",
+            "output_tokens",
+            "cache_read_tokens",
+            "cache_write_5m_tokens",
+            "cache_write_1h_tokens",
+            "reasoning_tokens",
+            "requests",
+            "events",
+            "calc_unknown",
+            "auto_unknown",
+            "first_ms",
+            "last_ms",
+        ),
+        sa.Column("cost_reported_usd", sa.Float, nullable=False, server_default="0"),
+        sa.Column("cost_calc_usd", sa.Float, nullable=False, server_default="0"),
+        sa.Column("cost_auto_usd", sa.Float, nullable=False, server_default="0"),
+    )
 
     op.create_table(
         "observations",
