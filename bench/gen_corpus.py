@@ -131,10 +131,40 @@ class TextPool:
     """Pre-escaped JSON string content, sliced at line boundaries (never mid-escape)."""
 
     WORDS = (
-        "the", "config", "handler", "returns", "cached", "value", "when", "request", "token",
-        "usage", "exceeds", "limit", "retry", "backoff", "session", "window", "parser",
-        "stream", "buffer", "index", "schema", "migrate", "deploy", "cluster", "worker",
-        "queue", "latency", "budget", "forecast", "report", "daily", "model", "price", "tier",
+        "the",
+        "config",
+        "handler",
+        "returns",
+        "cached",
+        "value",
+        "when",
+        "request",
+        "token",
+        "usage",
+        "exceeds",
+        "limit",
+        "retry",
+        "backoff",
+        "session",
+        "window",
+        "parser",
+        "stream",
+        "buffer",
+        "index",
+        "schema",
+        "migrate",
+        "deploy",
+        "cluster",
+        "worker",
+        "queue",
+        "latency",
+        "budget",
+        "forecast",
+        "report",
+        "daily",
+        "model",
+        "price",
+        "tier",
     )
 
     def __init__(self, rng: random.Random, target_chars: int = 6 * MB) -> None:
@@ -161,7 +191,7 @@ class TextPool:
         if k < 0.30:
             ind = " " * rng.choice((0, 4, 8, 12))
             return (
-                f'{ind}def {rng.choice(w)}_{n}(self, {rng.choice(w)}: dict[str, int]) -> str:'
+                f"{ind}def {rng.choice(w)}_{n}(self, {rng.choice(w)}: dict[str, int]) -> str:"
                 f'  # "{rng.choice(w)}" {rng.choice(w)}'
             )
         if k < 0.45:
@@ -312,6 +342,7 @@ class ClaudeSession:
     ctx_ceiling: int
     ttl_1h: float = 0.0
     legacy: bool = False
+    trap_day: bool = False
     sidechain: bool = False
     agent_id: str | None = None
     parent: str | None = None
@@ -366,12 +397,19 @@ class ClaudeGen:
         msg = {
             "role": "user",
             "content": [
-                {"tool_use_id": tool_id, "type": "tool_result", "content": "@@0@@",
-                 "is_error": self.rng.random() < 0.05}
+                {
+                    "tool_use_id": tool_id,
+                    "type": "tool_result",
+                    "content": "@@0@@",
+                    "is_error": self.rng.random() < 0.05,
+                }
             ],
         }
         result = extra or {
-            "stdout": "@@0@@", "stderr": "", "interrupted": False, "isImage": False,
+            "stdout": "@@0@@",
+            "stderr": "",
+            "interrupted": False,
+            "isImage": False,
         }
         env = self._env(s, "user", s.t, msg, toolUseResult=result)
         s.sink.write(render(env, (self.pool.blob(size),)))
@@ -407,8 +445,11 @@ class ClaudeGen:
         if rng.random() < 0.04:  # cache miss: everything is uncached input or re-written
             inp, cc, cr = rng.randint(2_000, 30_000), s.ctx, 0
         else:
-            inp = rng.choice((1, 2, 3, 4, 5, 6, 8, 10)) if rng.random() < 0.9 else rng.randint(
-                50, 4_000)
+            inp = (
+                rng.choice((1, 2, 3, 4, 5, 6, 8, 10))
+                if rng.random() < 0.9
+                else rng.randint(50, 4_000)
+            )
             cc = int(rng.lognormvariate(7.6, 1.0)) + 100  # ~2k median, long tail
             cr = s.ctx
         out = max(8, int(rng.lognormvariate(5.8, 1.1)))
@@ -416,9 +457,14 @@ class ClaudeGen:
         h1 = 0
         if s.ttl_1h and rng.random() < s.ttl_1h:
             h1 = cc if rng.random() < 0.7 else cc // 3
-        return {"input_tokens": inp, "output_tokens": out, "cache_creation_tokens": cc,
-                "cache_read_tokens": cr, "cache_creation_5m_tokens": cc - h1,
-                "cache_creation_1h_tokens": h1}
+        return {
+            "input_tokens": inp,
+            "output_tokens": out,
+            "cache_creation_tokens": cc,
+            "cache_read_tokens": cr,
+            "cache_creation_5m_tokens": cc - h1,
+            "cache_creation_1h_tokens": h1,
+        }
 
     def _usage_obj(self, s: ClaudeSession, u: dict[str, int], out: int, cc_null: bool) -> dict:
         d: dict[str, Any] = {
@@ -448,12 +494,18 @@ class ClaudeGen:
         tool_id = self.ids.tok("toolu_01", 22)
         name = "Task" if kind == "task" else rng.choice(TOOLS)
         if name in ("Edit", "Write"):
-            inp = {"file_path": f"{s.cwd}/src/{rng.choice(TextPool.WORDS)}.py",
-                   "old_string": "@@0@@", "new_string": "@@0@@"}
+            inp = {
+                "file_path": f"{s.cwd}/src/{rng.choice(TextPool.WORDS)}.py",
+                "old_string": "@@0@@",
+                "new_string": "@@0@@",
+            }
             size = rng.randint(200, 8000)
         elif name == "Task":
-            inp = {"description": "Explore the codebase", "prompt": "@@0@@",
-                   "subagent_type": rng.choice(("Explore", "general-purpose", "Plan"))}
+            inp = {
+                "description": "Explore the codebase",
+                "prompt": "@@0@@",
+                "subagent_type": rng.choice(("Explore", "general-purpose", "Plan")),
+            }
             size = rng.randint(200, 2000)
         else:
             inp = {"command": "@@0@@", "description": "Run a command"}
@@ -489,8 +541,16 @@ class ClaudeGen:
             u["output_tokens"] = final = max(final, 4 * n)
             outs = [*sorted(rng.sample(range(1, final), n - 1)), final]
         single = n == 1
-        spaced = single and rng.random() < 0.006
-        cost_null = single and not spaced and rng.random() < 0.008
+        c = self.counts
+        spaced = single and s.trap_day and (c["claude_spaced_json"] < 2 or rng.random() < 0.015)
+        cost_null = (
+            single
+            and s.trap_day
+            and not spaced
+            and (c["claude_costusd_null"] < 2 or rng.random() < 0.02)
+        )
+        c["claude_spaced_json"] += spaced
+        c["claude_costusd_null"] += cost_null
         cc_null = single and not spaced and not cost_null and rng.random() < 0.01
         msg_id, req_id = self.ids.tok("msg_01", 22), self.ids.tok("req_011C", 20)
         tool_ids: list[str] = []
@@ -500,7 +560,10 @@ class ClaudeGen:
                 tool_ids.append(tool_id)
             last = i == n - 1
             msg = {
-                "model": s.model, "id": msg_id, "type": "message", "role": "assistant",
+                "model": s.model,
+                "id": msg_id,
+                "type": "message",
+                "role": "assistant",
                 "content": [blk],
                 "stop_reason": ("tool_use" if tool_ids else "end_turn") if last else None,
                 "stop_sequence": None,
@@ -518,10 +581,14 @@ class ClaudeGen:
                 s.replayable.append(dict(env, message=msg))
                 del s.replayable[:-8]
         self.tally.add(times[-1], s.model, u)
-        for trap, on in (("spaced_json", spaced), ("costusd_null", cost_null),
-                         ("cache_creation_null", cc_null), ("costusd_present", s.legacy),
-                         ("streamed_partial_usage", n > 1 and not same_usage),
-                         ("subagent", s.sidechain)):
+        for trap, on in (
+            ("spaced_json", spaced),
+            ("costusd_null", cost_null),
+            ("cache_creation_null", cc_null),
+            ("costusd_present", s.legacy),
+            ("streamed_partial_usage", n > 1 and not same_usage),
+            ("subagent", s.sidechain),
+        ):
             if on:
                 self.traps[trap].add(times[-1], s.model, u)
         if u["input_tokens"] + u["cache_creation_tokens"] + u["cache_read_tokens"] > 200_000:
@@ -530,24 +597,41 @@ class ClaudeGen:
 
     @staticmethod
     def _rough_cost(model: str, u: dict[str, int]) -> float:
-        rate = 5.0 if "opus-4-5" in model else 15.0 if "opus" in model else (
-            3.0 if "sonnet" in model else 1.0)
-        return (u["input_tokens"] * rate + u["output_tokens"] * rate * 5
-                + u["cache_creation_5m_tokens"] * rate * 1.25
-                + u["cache_creation_1h_tokens"] * rate * 2
-                + u["cache_read_tokens"] * rate * 0.1) / 1e6
+        rate = (
+            5.0
+            if "opus-4-5" in model
+            else 15.0
+            if "opus" in model
+            else (3.0 if "sonnet" in model else 1.0)
+        )
+        return (
+            u["input_tokens"] * rate
+            + u["output_tokens"] * rate * 5
+            + u["cache_creation_5m_tokens"] * rate * 1.25
+            + u["cache_creation_1h_tokens"] * rate * 2
+            + u["cache_read_tokens"] * rate * 0.1
+        ) / 1e6
 
     def _api_error(self, s: ClaudeSession) -> None:
         s.t += self.rng.uniform(1, 10)
         reset = (int(s.t) // 18000 + 1) * 18000
         msg = {
-            "id": self.ids.uuid(), "container": None, "model": "<synthetic>", "role": "assistant",
-            "stop_reason": "stop_sequence", "stop_sequence": "", "type": "message",
-            "usage": {"input_tokens": 0, "output_tokens": 0, "cache_creation_input_tokens": 0,
-                      "cache_read_input_tokens": 0, "server_tool_use": {"web_search_requests": 0},
-                      "service_tier": None,
-                      "cache_creation": {"ephemeral_1h_input_tokens": 0,
-                                         "ephemeral_5m_input_tokens": 0}},
+            "id": self.ids.uuid(),
+            "container": None,
+            "model": "<synthetic>",
+            "role": "assistant",
+            "stop_reason": "stop_sequence",
+            "stop_sequence": "",
+            "type": "message",
+            "usage": {
+                "input_tokens": 0,
+                "output_tokens": 0,
+                "cache_creation_input_tokens": 0,
+                "cache_read_input_tokens": 0,
+                "server_tool_use": {"web_search_requests": 0},
+                "service_tier": None,
+                "cache_creation": {"ephemeral_1h_input_tokens": 0, "ephemeral_5m_input_tokens": 0},
+            },
             "content": [{"type": "text", "text": f"Claude AI usage limit reached|{reset}"}],
         }
         s.sink.write(render(self._env(s, "assistant", s.t, msg, isApiErrorMessage=True)))
@@ -574,15 +658,29 @@ class ClaudeGen:
         aid = self.ids.hexid(8)
         path = s.sink.path.with_suffix("") / "subagents" / f"agent-{aid}.jsonl"
         sub = ClaudeSession(
-            sid=s.sid, cwd=s.cwd, model=HAIKU if rng.random() < 0.5 else s.model,
-            version=s.version, branch=s.branch, sink=Sink(path, self.stats), t=s.t + 1,
-            ctx=rng.randint(9_000, 20_000), ctx_ceiling=120_000, ttl_1h=s.ttl_1h,
-            sidechain=True, agent_id=aid,
+            sid=s.sid,
+            cwd=s.cwd,
+            model=HAIKU if rng.random() < 0.5 else s.model,
+            version=s.version,
+            branch=s.branch,
+            sink=Sink(path, self.stats),
+            t=s.t + 1,
+            ctx=rng.randint(9_000, 20_000),
+            ctx_ceiling=120_000,
+            ttl_1h=s.ttl_1h,
+            sidechain=True,
+            agent_id=aid,
         )
         if s.replayable and rng.random() < 0.5:  # sidechain replay of a parent message
             src = rng.choice(s.replayable)
-            replay = dict(src, isSidechain=True, agentId=aid, parentUuid=None,
-                          requestId=self.ids.tok("req_011C", 20), uuid=self.ids.uuid())
+            replay = dict(
+                src,
+                isSidechain=True,
+                agentId=aid,
+                parentUuid=None,
+                requestId=self.ids.tok("req_011C", 20),
+                uuid=self.ids.uuid(),
+            )
             sub.sink.write(render(replay))
             self.counts["claude_sidechain_replays"] += 1
         self._user_prompt(sub)
@@ -595,23 +693,43 @@ class ClaudeGen:
         s.t = sub.t + rng.uniform(1, 5)
         # The Task result line carries a usage object of its own: never count user lines.
         result = {
-            "status": "completed", "prompt": "Explore the codebase", "agentId": aid,
+            "status": "completed",
+            "prompt": "Explore the codebase",
+            "agentId": aid,
             "content": [{"type": "text", "text": "@@0@@"}],
-            "totalDurationMs": int((s.t - sub.t) * 1000) + 4000, "totalTokens": sub.ctx,
+            "totalDurationMs": int((s.t - sub.t) * 1000) + 4000,
+            "totalTokens": sub.ctx,
             "totalToolUseCount": 7,
-            "usage": {"input_tokens": 5, "cache_creation_input_tokens": 1234,
-                      "cache_read_input_tokens": sub.ctx, "output_tokens": 321,
-                      "service_tier": "standard",
-                      "cache_creation": {"ephemeral_5m_input_tokens": 1234,
-                                         "ephemeral_1h_input_tokens": 0}},
+            "usage": {
+                "input_tokens": 5,
+                "cache_creation_input_tokens": 1234,
+                "cache_read_input_tokens": sub.ctx,
+                "output_tokens": 321,
+                "service_tier": "standard",
+                "cache_creation": {
+                    "ephemeral_5m_input_tokens": 1234,
+                    "ephemeral_1h_input_tokens": 0,
+                },
+            },
         }
         self._tool_result(s, task_tool_id, rng.randint(300, 3000), extra=result)
 
-    def session(self, start: float, target_bytes: int | None = None, steps: int | None = None,
-                snapshot_rate: float = 0.02) -> None:
-        """Write one session (possibly resuming an earlier one)."""
+    def session(
+        self,
+        start: float,
+        target_bytes: int | None = None,
+        steps: int | None = None,
+        snapshot_rate: float = 0.02,
+    ) -> None:
+        """Write one session (possibly resuming an earlier one).
+
+        Traps that change ccusage's cost by design (costUSD sessions, >200k requests, spaced
+        JSON, costUSD:null) only start on every third UTC day, so the other days compare
+        pricing alone. The huge session (``target_bytes``) has none of them.
+        """
         rng = self.rng
         nth = self.stats.sessions  # every trap shows up even in a tiny corpus
+        trap_day = target_bytes is None and int(start // 86_400) % 3 == 0
         resume = None
         if self.resumable and target_bytes is None and (nth % 12 == 4 or rng.random() < 0.06):
             resume = self.resumable.pop(rng.randrange(len(self.resumable)))
@@ -621,30 +739,47 @@ class ClaudeGen:
         else:
             cwd = rng.choice(PROJECT_CWDS)
             model = rng.choices(list(CLAUDE_MODELS), [w for w, _ in CLAUDE_MODELS.values()])[0]
-            legacy = nth % 40 == 9 or rng.random() < 0.01
+            legacy = trap_day and self.counts["claude_costusd_sessions"] * 40 < nth + 30
+            self.counts["claude_costusd_sessions"] += legacy
             version = f"1.0.{rng.randint(30, 99)}" if legacy else f"2.0.{rng.randint(20, 76)}"
             branch = rng.choice(("main", "dev", "feature/usage", "fix/parser"))
         sid = self.ids.uuid()
         path = self.root / encode_cwd(cwd) / f"{sid}.jsonl"
         ceiling = CLAUDE_MODELS[model][1]
-        if model == SONNET and rng.random() < 0.3:
+        if trap_day and not resume and self.counts["claude_long_context_sessions"] == 0:
+            model = SONNET
+        if model == SONNET and trap_day and rng.random() < 0.6:
+            self.counts["claude_long_context_sessions"] += 1
             ceiling = rng.randint(260_000, 600_000)  # 1M-context sessions: >200k tier
         s = ClaudeSession(
-            sid=sid, cwd=cwd, model=model, version=version, branch=branch,
-            sink=Sink(path, self.stats), t=start, ctx=rng.randint(12_000, 28_000),
-            ctx_ceiling=ceiling, ttl_1h=rng.choice((0.0, 0.0, 0.0, 0.5, 1.0)),
+            sid=sid,
+            cwd=cwd,
+            model=model,
+            version=version,
+            branch=branch,
+            sink=Sink(path, self.stats),
+            t=start,
+            ctx=rng.randint(12_000, 28_000),
+            ctx_ceiling=ceiling,
+            ttl_1h=rng.choice((0.0, 0.0, 0.0, 0.5, 1.0)),
             legacy=version.startswith("1."),
+            trap_day=trap_day,
         )
         if resume:
-            s.sink.write(render({"type": "summary", "summary": "@@0@@",
-                                 "leafUuid": self.ids.uuid()}, (self.pool.blob(90),)))
+            s.sink.write(
+                render(
+                    {"type": "summary", "summary": "@@0@@", "leafUuid": self.ids.uuid()},
+                    (self.pool.blob(90),),
+                )
+            )
             self._copy_prefix(s, src_path, src)
         self.stats.sessions += 1
         if steps is None:
             steps = min(250, max(2, int(rng.lognormvariate(3.0, 1.0))))
         step = 0
         while (target_bytes is not None and s.sink.bytes < target_bytes) or (
-                target_bytes is None and step < steps):
+            target_bytes is None and step < steps
+        ):
             step += 1
             if step == 1 or rng.random() < 0.12:
                 s.t += rng.uniform(20, 900) if step > 1 else 0
@@ -666,20 +801,30 @@ class ClaudeGen:
             if rng.random() < 0.01:
                 self._malformed(s)
             if rng.random() < 0.02:
-                s.sink.write(render({"type": "summary", "summary": "@@0@@",
-                                     "leafUuid": s.parent}, (self.pool.blob(80),)))
+                s.sink.write(
+                    render(
+                        {"type": "summary", "summary": "@@0@@", "leafUuid": s.parent},
+                        (self.pool.blob(80),),
+                    )
+                )
             s.checkpoints.append((s.sink.bytes, s.sink.malformed, s.sink.blank, s.t))
         crash = None
         if nth % 20 == 7 or rng.random() < 0.02:  # crashed mid-write: truncated, no newline
-            msg = {"model": s.model, "id": self.ids.tok("msg_01", 22), "type": "message",
-                   "role": "assistant", "content": [{"type": "text", "text": "@@0@@"}],
-                   "usage": self._usage_obj(s, self._usage_numbers(s), 50, False)}
-            crash = render(self._env(s, "assistant", s.t + 3, msg,
-                                     requestId=self.ids.tok("req_011C", 20)),
-                           (self.pool.blob(500),))
+            msg = {
+                "model": s.model,
+                "id": self.ids.tok("msg_01", 22),
+                "type": "message",
+                "role": "assistant",
+                "content": [{"type": "text", "text": "@@0@@"}],
+                "usage": self._usage_obj(s, self._usage_numbers(s), 50, False),
+            }
+            crash = render(
+                self._env(s, "assistant", s.t + 3, msg, requestId=self.ids.tok("req_011C", 20)),
+                (self.pool.blob(500),),
+            )
             self.counts["claude_crashed_files"] += 1
         s.sink.close(crash)
-        if not resume and target_bytes is None and s.checkpoints:
+        if not resume and not s.legacy and target_bytes is None and s.checkpoints:
             s.replayable = []
             self.resumable.append((path, s))
             del self.resumable[:-50]
@@ -728,17 +873,24 @@ class CodexGen:
 
     def _rate_limits(self, t: float, used: float) -> dict:
         return {
-            "primary": {"used_percent": round(used, 1), "window_minutes": 300,
-                        "resets_at": (int(t) // 18000 + 1) * 18000},
-            "secondary": {"used_percent": round(min(100.0, used / 3 + 20), 1),
-                          "window_minutes": 10080, "resets_at": (int(t) // 604800 + 1) * 604800},
+            "primary": {
+                "used_percent": round(used, 1),
+                "window_minutes": 300,
+                "resets_at": (int(t) // 18000 + 1) * 18000,
+            },
+            "secondary": {
+                "used_percent": round(min(100.0, used / 3 + 20), 1),
+                "window_minutes": 10080,
+                "resets_at": (int(t) // 604800 + 1) * 604800,
+            },
         }
 
     def _fork_time(self, parent: CodexParent) -> float:
         """A whole second after one of the parent's rows and before the next one."""
         rows = parent.rows
-        gaps = [k for k in range(len(rows))
-                if k + 1 == len(rows) or rows[k + 1][0] - rows[k][0] >= 3]
+        gaps = [
+            k for k in range(len(rows)) if k + 1 == len(rows) or rows[k + 1][0] - rows[k][0] >= 3
+        ]
         k = self.rng.choice(gaps)
         gap = rows[k + 1][0] - rows[k][0] if k + 1 < len(rows) else 600.0
         return float(int(rows[k][0]) + 1 + self.rng.randrange(max(1, int(gap) - 2)))
@@ -765,26 +917,49 @@ class CodexGen:
         cwd = rng.choice(PROJECT_CWDS)
         t = float(int(start))
         meta: dict[str, Any] = {
-            "id": sid, "timestamp": iso(t), "cwd": cwd, "originator": "codex_cli_rs",
+            "id": sid,
+            "timestamp": iso(t),
+            "cwd": cwd,
+            "originator": "codex_cli_rs",
             "cli_version": "0.30.0" if old else f"0.{rng.randint(50, 66)}.0",
-            "instructions": "@@0@@", "source": "cli", "model_provider": "openai",
-            "git": {"commit_hash": self.ids.hexid(40), "branch": "main",
-                    "repository_url": "git@github.com:acme/repo.git"},
+            "instructions": "@@0@@",
+            "source": "cli",
+            "model_provider": "openai",
+            "git": {
+                "commit_hash": self.ids.hexid(40),
+                "branch": "main",
+                "repository_url": "git@github.com:acme/repo.git",
+            },
         }
         if fork:
             meta["forked_from_id"] = fork.sid
         self._line(sink, t, "session_meta", meta, (self.pool.blob(rng.randint(2000, 9000)),))
-        totals = dict.fromkeys(("input_tokens", "cached_input_tokens", "output_tokens",
-                                "reasoning_output_tokens", "total_tokens"), 0)
+        totals = dict.fromkeys(
+            (
+                "input_tokens",
+                "cached_input_tokens",
+                "output_tokens",
+                "reasoning_output_tokens",
+                "total_tokens",
+            ),
+            0,
+        )
         rows: list[tuple[float, dict]] = []
         totals_at: list[dict[str, int]] = []
         if fork:  # replay the parent's history at the child's creation second
             self.counts["codex_forks"] += 1
             for _ in range(rng.randint(1, 4)):
-                self._line(sink, t + rng.uniform(0, 0.5), "response_item",
-                           {"type": "message", "role": "user",
-                            "content": [{"type": "input_text", "text": "@@0@@"}]},
-                           (self.pool.blob(rng.randint(200, 6000)),))
+                self._line(
+                    sink,
+                    t + rng.uniform(0, 0.5),
+                    "response_item",
+                    {
+                        "type": "message",
+                        "role": "user",
+                        "content": [{"type": "input_text", "text": "@@0@@"}],
+                    },
+                    (self.pool.blob(rng.randint(200, 6000)),),
+                )
             replayed = [r for r in fork.rows if r[0] <= start]
             for _, row in replayed:
                 self._line(sink, t + rng.uniform(0, 0.9), "event_msg", row)
@@ -793,47 +968,98 @@ class CodexGen:
             if last_tot:
                 totals = dict(last_tot)
         used = rng.uniform(0, 60)
-        self._line(sink, t + 0.2, "event_msg",
-                   {"type": "token_count", "info": None,
-                    "rate_limits": self._rate_limits(t, used)})
+        self._line(
+            sink,
+            t + 0.2,
+            "event_msg",
+            {"type": "token_count", "info": None, "rate_limits": self._rate_limits(t, used)},
+        )
         model = rng.choice(CODEX_MODELS)
         ctx = rng.randint(6_000, 14_000)
         t += rng.uniform(5, 60)
         for _turn in range(max(1, int(rng.lognormvariate(1.2, 0.8)))):
             if rng.random() < 0.15:
                 model = rng.choice(CODEX_MODELS)
-            self._line(sink, t, "turn_context",
-                       {"cwd": cwd, "approval_policy": "on-request",
-                        "sandbox_policy": {"mode": "workspace-write"}, "model": model,
-                        "effort": rng.choice(("low", "medium", "high")), "summary": "auto"})
+            self._line(
+                sink,
+                t,
+                "turn_context",
+                {
+                    "cwd": cwd,
+                    "approval_policy": "on-request",
+                    "sandbox_policy": {"mode": "workspace-write"},
+                    "model": model,
+                    "effort": rng.choice(("low", "medium", "high")),
+                    "summary": "auto",
+                },
+            )
             prompt = self.pool.blob(rng.randint(50, 1200))
-            self._line(sink, t, "response_item",
-                       {"type": "message", "role": "user",
-                        "content": [{"type": "input_text", "text": "@@0@@"}]}, (prompt,))
-            self._line(sink, t, "event_msg",
-                       {"type": "user_message", "message": "@@0@@", "images": []}, (prompt,))
+            self._line(
+                sink,
+                t,
+                "response_item",
+                {
+                    "type": "message",
+                    "role": "user",
+                    "content": [{"type": "input_text", "text": "@@0@@"}],
+                },
+                (prompt,),
+            )
+            self._line(
+                sink,
+                t,
+                "event_msg",
+                {"type": "user_message", "message": "@@0@@", "images": []},
+                (prompt,),
+            )
             for step in range(max(1, int(rng.lognormvariate(1.6, 0.8)))):
                 t += rng.uniform(2, 40)
-                self._line(sink, t, "response_item",
-                           {"type": "reasoning", "summary": [{"type": "summary_text",
-                                                              "text": "@@0@@"}],
-                            "content": None, "encrypted_content": "@@1@@"},
-                           (self.pool.blob(rng.randint(100, 1500)),
-                            self.pool.base64(rng.randint(500, 6000))))
+                self._line(
+                    sink,
+                    t,
+                    "response_item",
+                    {
+                        "type": "reasoning",
+                        "summary": [{"type": "summary_text", "text": "@@0@@"}],
+                        "content": None,
+                        "encrypted_content": "@@1@@",
+                    },
+                    (
+                        self.pool.blob(rng.randint(100, 1500)),
+                        self.pool.base64(rng.randint(500, 6000)),
+                    ),
+                )
                 call_id = self.ids.tok("call_", 24)
-                self._line(sink, t, "response_item",
-                           {"type": "function_call", "name": "shell", "arguments": "@@0@@",
-                            "call_id": call_id}, (self.pool.blob(rng.randint(40, 600)),))
+                self._line(
+                    sink,
+                    t,
+                    "response_item",
+                    {
+                        "type": "function_call",
+                        "name": "shell",
+                        "arguments": "@@0@@",
+                        "call_id": call_id,
+                    },
+                    (self.pool.blob(rng.randint(40, 600)),),
+                )
                 # one model request -> one token_count
                 if ctx > 250_000:
                     ctx = rng.randint(20_000, 40_000)
                 inp = ctx
-                cached = 0 if (step == 0 and rng.random() < 0.3) else (
-                    min(inp, int(ctx * rng.uniform(0.75, 0.98))) // 64 * 64)
+                cached = (
+                    0
+                    if (step == 0 and rng.random() < 0.3)
+                    else (min(inp, int(ctx * rng.uniform(0.75, 0.98))) // 64 * 64)
+                )
                 out = max(20, int(rng.lognormvariate(5.9, 1.0)))
                 reasoning = int(out * rng.uniform(0, 0.8)) if rng.random() < 0.8 else 0
-                last = {"input_tokens": inp, "cached_input_tokens": cached, "output_tokens": out,
-                        "reasoning_output_tokens": reasoning, "total_tokens": inp + out}
+                last = {
+                    "input_tokens": inp,
+                    "cached_input_tokens": cached,
+                    "output_tokens": out,
+                    "reasoning_output_tokens": reasoning,
+                    "total_tokens": inp + out,
+                }
                 for k in totals:
                     totals[k] += last[k]
                 info: dict[str, Any] = {"total_token_usage": dict(totals)}
@@ -847,10 +1073,15 @@ class CodexGen:
                 self._line(sink, t, "event_msg", payload)
                 rows.append((t, payload))
                 totals_at.append(dict(totals))
-                vals = {"input_tokens": inp - cached, "output_tokens": out,
-                        "cache_creation_tokens": 0, "cache_read_tokens": cached,
-                        "cache_creation_5m_tokens": 0, "cache_creation_1h_tokens": 0,
-                        "reasoning_tokens": reasoning}
+                vals = {
+                    "input_tokens": inp - cached,
+                    "output_tokens": out,
+                    "cache_creation_tokens": 0,
+                    "cache_read_tokens": cached,
+                    "cache_creation_5m_tokens": 0,
+                    "cache_creation_1h_tokens": 0,
+                    "reasoning_tokens": reasoning,
+                }
                 self.tally.add(t, model, vals)
                 if old:
                     self.traps["old_format_totals_only"].add(t, model, vals)
@@ -864,31 +1095,57 @@ class CodexGen:
                     self.counts["codex_duplicate_rows"] += 1
                 t += rng.uniform(0.5, 20)
                 result = self.pool.blob(int(rng.lognormvariate(8.0, 1.3)))
-                self._line(sink, t, "response_item",
-                           {"type": "function_call_output", "call_id": call_id,
-                            "output": "@@0@@"}, (result,))
+                self._line(
+                    sink,
+                    t,
+                    "response_item",
+                    {"type": "function_call_output", "call_id": call_id, "output": "@@0@@"},
+                    (result,),
+                )
                 ctx = inp + out + len(result) // 4
                 if rng.random() < 0.01:
                     sink.bad(rng.choice(GARBAGE))
                 if rng.random() < 0.004:
                     sink.blank_line(rng.choice(BLANKS))
             msg = self.pool.blob(rng.randint(100, 3000))
-            self._line(sink, t, "event_msg", {"type": "agent_message", "message": "@@0@@"},
-                       (msg,))
-            self._line(sink, t, "response_item",
-                       {"type": "message", "role": "assistant",
-                        "content": [{"type": "output_text", "text": "@@0@@"}]}, (msg,))
+            self._line(sink, t, "event_msg", {"type": "agent_message", "message": "@@0@@"}, (msg,))
+            self._line(
+                sink,
+                t,
+                "response_item",
+                {
+                    "type": "message",
+                    "role": "assistant",
+                    "content": [{"type": "output_text", "text": "@@0@@"}],
+                },
+                (msg,),
+            )
             if rng.random() < 0.2:
-                self._line(sink, t + 1, "event_msg",
-                           {"type": "token_count", "info": None,
-                            "rate_limits": self._rate_limits(t, used)})
+                self._line(
+                    sink,
+                    t + 1,
+                    "event_msg",
+                    {
+                        "type": "token_count",
+                        "info": None,
+                        "rate_limits": self._rate_limits(t, used),
+                    },
+                )
             t += rng.uniform(30, 1800)
         crash = None
         if nth % 20 == 5 or rng.random() < 0.02:
-            crash = render({"timestamp": iso(t), "type": "response_item",
-                            "payload": {"type": "message", "role": "assistant",
-                                        "content": [{"type": "output_text", "text": "@@0@@"}]}},
-                           (self.pool.blob(600),))
+            crash = render(
+                {
+                    "timestamp": iso(t),
+                    "type": "response_item",
+                    "payload": {
+                        "type": "message",
+                        "role": "assistant",
+                        "content": [{"type": "output_text", "text": "@@0@@"}],
+                    },
+                },
+                (self.pool.blob(600),),
+            )
             self.counts["codex_crashed_files"] += 1
         sink.close(crash)
         if archived:
@@ -922,18 +1179,18 @@ def generate(out: Path, size_mb: float, seed: int, days: int, end: dt.date) -> d
     claude = ClaudeGen(out, rng, pool)
     codex = CodexGen(out, rng, pool)
     claude_target = int(target * 0.8)
-    t0 = time.monotonic()
     # one huge session (>= 10% of the corpus) that runs across midnight
-    claude.session(t_end - 7 * 86_400 + 3600 * 20, target_bytes=int(target * 0.12),
-                   snapshot_rate=0.08)
+    claude.session(
+        t_end - 7 * 86_400 + 3600 * 20, target_bytes=int(target * 0.12), snapshot_rate=0.08
+    )
     claude.counts["claude_huge_session_bytes"] = claude.stats.bytes
     while claude.stats.bytes < claude_target or codex.stats.bytes < target - claude_target:
         if claude.stats.bytes < claude_target and (
-                codex.stats.bytes >= target - claude_target or rng.random() < 0.75):
+            codex.stats.bytes >= target - claude_target or rng.random() < 0.75
+        ):
             claude.session(_starts(rng, t_start, t_end - 3 * 3600))
         else:
             codex.session(_starts(rng, t_start, t_end - 3 * 3600))
-    elapsed = time.monotonic() - t0
 
     def section(gen: ClaudeGen | CodexGen) -> dict[str, Any]:
         rep = gen.tally.report()
@@ -946,9 +1203,11 @@ def generate(out: Path, size_mb: float, seed: int, days: int, end: dt.date) -> d
     return {
         "meta": {
             "generator": "bench/gen_corpus.py",
-            "seed": seed, "size_mb": size_mb, "days": days, "end": end.isoformat(),
+            "seed": seed,
+            "size_mb": size_mb,
+            "days": days,
+            "end": end.isoformat(),
             "bytes": claude.stats.bytes + codex.stats.bytes,
-            "generate_seconds": round(elapsed, 2),
             "rules": RULES,
             "known_peer_differences": KNOWN_PEER_DIFFERENCES,
         },
@@ -986,7 +1245,7 @@ KNOWN_PEER_DIFFERENCES = {
         "claude": {
             "missed_traps": ["spaced_json", "costusd_null"],
             "why": "byte pre-filter needs '\"usage\":{' (no space); lines with a null in "
-                   "costUSD/id/model/requestId/... are skipped",
+            "costUSD/id/model/requestId/... are skipped",
         },
         "codex": {"missed_traps": [], "why": ""},
     }
@@ -1005,12 +1264,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.out.exists() and any(args.out.iterdir()):
         ap.error(f"{args.out} is not empty")
     args.out.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
     doc = generate(args.out, args.size_mb, args.seed, args.days, args.end)
     (args.out / "expected.json").write_text(json.dumps(doc, indent=1) + "\n")
     m = doc["meta"]
-    print(f"wrote {m['bytes'] / MB:.1f} MB to {args.out} in {m['generate_seconds']} s "
-          f"(claude {doc['claude']['stats']['files']} files, "
-          f"codex {doc['codex']['stats']['files']} files)", file=sys.stderr)
+    print(
+        f"wrote {m['bytes'] / MB:.1f} MB to {args.out} in {time.monotonic() - t0:.1f} s "
+        f"(claude {doc['claude']['stats']['files']} files, "
+        f"codex {doc['codex']['stats']['files']} files)",
+        file=sys.stderr,
+    )
     return 0
 
 
