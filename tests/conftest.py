@@ -20,8 +20,15 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("HOME", str(tmp_path / "user-home"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "user-home" / ".config"))
     monkeypatch.setenv("AIUSAGE_NO_PLUGINS", "1")
-    for var in ("CLAUDE_CONFIG_DIR", "CODEX_HOME", "AIUSAGE_DATABASE_URL", "AIUSAGE_TZ",
-                "AIUSAGE_CONFIG", "AIUSAGE_COST_MODE", "AIUSAGE_START_OF_WEEK"):
+    for var in (
+        "CLAUDE_CONFIG_DIR",
+        "CODEX_HOME",
+        "AIUSAGE_DATABASE_URL",
+        "AIUSAGE_TZ",
+        "AIUSAGE_CONFIG",
+        "AIUSAGE_COST_MODE",
+        "AIUSAGE_START_OF_WEEK",
+    ):
         monkeypatch.delenv(var, raising=False)
     return home
 
@@ -40,7 +47,9 @@ def postgres_url() -> str:
     """The test PostgreSQL started by `python3 dev.py test`; required in CI."""
     if not PG_URL:
         if os.environ.get("CI"):
-            pytest.fail("AIUSAGE_TEST_POSTGRES_URL is not set: run the suite with python3 dev.py test")
+            pytest.fail(
+                "AIUSAGE_TEST_POSTGRES_URL is not set: run the suite with python3 dev.py test"
+            )
         pytest.skip("no PostgreSQL: run the suite with `python3 dev.py test`")
     _reset_postgres(PG_URL)
     return PG_URL

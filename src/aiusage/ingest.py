@@ -24,6 +24,7 @@ from aiusage.sources.logs.base import LogSource
 from aiusage.sources.logs.reading import (
     ReadResult,
     ReadTask,
+    better_copy,
     head_hash,
     head_matches,
     run_task,
@@ -279,7 +280,7 @@ class _Writer:
         self.pricer = pricer
         self.plans = plans
         self.report = report
-        self.rows: dict[tuple[str, str], dict[str, Any]] = {}
+        self.events: dict[tuple[str, str], UsageEvent] = {}
         self.observations: list[Observation] = []
         self.cursors: dict[str, Cursor] = {}
         self.reached: dict[str, dict[int, int]] = {}
@@ -294,14 +295,13 @@ class _Writer:
         if result.error:
             self.report.errors.append(result.error)
             return
-        rows = self.rows
+        events = self.events
         for e in result.events:
             key = (e.source, e.dedup_key)
-            old = rows.get(key)
-            if old is not None and not _better(e, old):
-                continue
-            rows[key] = event_row(e, self.pricer.event_cost(e))
-            self.sidechain = self.sidechain or e.sidechain
+            old = events.get(key)
+            if old is None or better_copy(e, old):
+                events[key] = e
+                self.sidechain = self.sidechain or e.sidechain
         self.observations.extend(result.observations)
         planned, st, head = self.plans[task.path]
         prior = int(planned.state.get("_prior_malformed", 0))
@@ -329,18 +329,19 @@ class _Writer:
             malformed=self.malformed[task.path],
             updated_ms=int(time.time() * 1000),
         )
-        if len(rows) >= BATCH_EVENTS:
+        if len(events) >= BATCH_EVENTS:
             self.flush()
 
     def flush(self) -> None:
-        if not (self.rows or self.observations or self.cursors):
+        if not (self.events or self.observations or self.cursors):
             return
-        rows = list(self.rows.values())
+        cost = self.pricer.event_cost
+        rows = [event_row(e, cost(e)) for e in self.events.values()]
         self.store.write(rows, self.observations, self.cursors.values(), self.sidechain)
         self.report.events_written += len(rows)
         self.report.observations_written += len(self.observations)
         self.wrote_events = self.wrote_events or bool(rows)
-        self.rows = {}
+        self.events = {}
         self.observations = []
         self.cursors = {}
         self.sidechain = False
@@ -349,14 +350,6 @@ class _Writer:
         for path, (task, _, _) in self.plans.items():
             bad = self.malformed.get(path, 0) + self.tail_malformed.get(path, 0)
             _count_malformed(summaries[task.source.name], path, bad)
-
-
-def _better(event: UsageEvent, row: dict[str, Any]) -> bool:
-    """The store's upsert rule: more tokens wins; on a tie, the earlier copy."""
-    total: int = row["total_tokens"]
-    return event.total_tokens > total or (
-        event.total_tokens == total and event.ts_ms < row["ts_ms"]
-    )
 
 
 def default_sources() -> list[LogSource]:

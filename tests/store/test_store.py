@@ -160,10 +160,21 @@ def test_filters(store: Store) -> None:
 
 def test_observations_are_idempotent_and_latest_wins(store: Store) -> None:
     obs = [
-        Observation(ts_ms=T0, account="codex", metric="window_used_percent", value=10.0,
-                    window="primary", resets_at_ms=T0 + 1000),
-        Observation(ts_ms=T0 + 5, account="codex", metric="window_used_percent", value=12.5,
-                    window="primary"),
+        Observation(
+            ts_ms=T0,
+            account="codex",
+            metric="window_used_percent",
+            value=10.0,
+            window="primary",
+            resets_at_ms=T0 + 1000,
+        ),
+        Observation(
+            ts_ms=T0 + 5,
+            account="codex",
+            metric="window_used_percent",
+            value=12.5,
+            window="primary",
+        ),
     ]
     store.write(observations=obs)
     store.write(observations=obs)
@@ -173,8 +184,18 @@ def test_observations_are_idempotent_and_latest_wins(store: Store) -> None:
 
 
 def test_cursors_round_trip(store: Store) -> None:
-    cur = Cursor(path="/x/a.jsonl", source="codex", device=1, inode=2, size=30, mtime_ns=4,
-                 read_offset=30, head_hash="30:abc", state={"model": "gpt-5"}, malformed=2)
+    cur = Cursor(
+        path="/x/a.jsonl",
+        source="codex",
+        device=1,
+        inode=2,
+        size=30,
+        mtime_ns=4,
+        read_offset=30,
+        head_hash="30:abc",
+        state={"model": "gpt-5"},
+        malformed=2,
+    )
     store.write(cursors=[cur])
     assert store.load_cursors() == {"/x/a.jsonl": cur}
     store.delete_cursors(["/x/a.jsonl"])
@@ -183,9 +204,20 @@ def test_cursors_round_trip(store: Store) -> None:
 
 def test_price_cache_and_meta(store: Store) -> None:
     store.save_price_cache({("m", "2026-01-01"): '{"x": 1}', ("n", "2026-01-01"): ""}, "fp1")
-    assert store.load_price_cache("fp1") == {("m", "2026-01-01"): '{"x": 1}', ("n", "2026-01-01"): ""}
+    assert store.load_price_cache("fp1") == {
+        ("m", "2026-01-01"): '{"x": 1}',
+        ("n", "2026-01-01"): "",
+    }
     assert store.load_price_cache("fp2") == {}
     store.set_meta("k", "v")
     store.set_meta("k", "w")
     assert store.meta("k") == "w"
     assert store.meta("missing") is None
+
+
+def test_fresh_sqlite_ddl_is_what_the_migrations_render() -> None:
+    from aiusage.store.migrate import FRESH_SQLITE_SCHEMA, render_fresh_sqlite
+
+    assert FRESH_SQLITE_SCHEMA.read_text(encoding="utf-8") == render_fresh_sqlite(), (
+        "regenerate src/aiusage/store/fresh_sqlite.sql with render_fresh_sqlite()"
+    )

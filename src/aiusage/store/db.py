@@ -120,6 +120,21 @@ class Database:
             sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"
         return bool(self.query(sql, {"n": name}))
 
+    def is_empty(self) -> bool:
+        return not self.query("SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1")
+
+    def create_fresh_sqlite(self) -> None:
+        """Create the newest schema in an empty SQLite file from the pre-rendered DDL."""
+        ddl = (Path(__file__).with_name("fresh_sqlite.sql")).read_text(encoding="utf-8")
+        try:
+            self._conn.executescript(f"BEGIN IMMEDIATE;\n{ddl}\nCOMMIT;")
+        except sqlite3.OperationalError:
+            # Another aiusage created it at the same moment: use theirs.
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
+            if not self.table_exists("alembic_version"):
+                raise
+
     # -- transactions -------------------------------------------------------------------
     @contextmanager
     def transaction(self) -> Iterator[None]:

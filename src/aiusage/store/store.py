@@ -362,7 +362,9 @@ def open_store(url: str) -> Store:
     if db.table_exists("alembic_version"):
         current = db.scalar("SELECT version_num FROM alembic_version")
     db.commit()
-    if current != SCHEMA_HEAD:
+    if current is None and not db.is_postgres and db.is_empty():
+        db.create_fresh_sqlite()
+    elif current != SCHEMA_HEAD:
         from aiusage.store.migrate import upgrade
 
         upgrade(url)

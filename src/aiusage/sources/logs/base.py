@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -46,8 +46,11 @@ class LogSource(Protocol):
     def context(self, path: Path) -> FileContext:
         """Project and session implied by the file's location."""
 
-    def parse(self, lines: Sequence[bytes], ctx: FileContext, state: dict[str, Any]) -> ParseResult:
-        """Records from complete lines; ``state`` carries what later lines depend on."""
+    def parse(
+        self, buf: bytes | bytearray, end: int, ctx: FileContext, state: dict[str, Any]
+    ) -> ParseResult:
+        """Records from the complete lines in ``buf[:end]``; ``state`` carries what later
+        lines depend on (and comes back updated in the result)."""
 
 
 def walk_files(root: Path, suffix: str) -> Iterator[Path]:

@@ -8,7 +8,7 @@ under a new requestId are flagged so the store can hide them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,7 @@ import msgspec
 
 from aiusage.records import UsageEvent
 from aiusage.sources.logs.base import FileContext, ParseResult, env_dirs, walk_files
+from aiusage.sources.logs.scanning import broken_unmarked_lines, marked_lines
 from aiusage.sources.logs.timestamps import iso_to_ms
 
 SOURCE = "claude-code"
@@ -96,72 +97,85 @@ class ClaudeCodeSource:
             session = path.parent.parent.name
         return FileContext(path=str(path), project=project, session=session)
 
-    def parse(self, lines: Sequence[bytes], ctx: FileContext, state: dict[str, Any]) -> ParseResult:
-        return parse_lines(lines, ctx)
+    def parse(
+        self, buf: bytes | bytearray, end: int, ctx: FileContext, state: dict[str, Any]
+    ) -> ParseResult:
+        return parse_buffer(buf, end, ctx)
 
 
-def parse_lines(lines: Sequence[bytes], ctx: FileContext) -> ParseResult:
+_MARKERS = (b'"usage"',)
+
+
+def parse_buffer(buf: bytes | bytearray, end: int, ctx: FileContext) -> ParseResult:
+    """Usage events from the lines of ``buf[:end]`` that mention usage; the other lines are
+    only checked for being whole JSON objects (truncated writes and garbage are counted)."""
     result = ParseResult()
     events = result.events
-    malformed = 0
-    for raw in lines:
-        if b'"usage"' not in raw:
-            # Not a usage line. Skip it without a full parse, but count lines that cannot
-            # be whole JSON objects (truncated writes, garbage).
-            stripped = raw.strip()
-            if stripped and not (stripped[:1] == b"{" and stripped[-1:] == b"}"):
+    malformed = broken_unmarked_lines(buf, end, _MARKERS)
+    view = memoryview(buf)
+    try:
+        for start, stop in marked_lines(buf, end, _MARKERS):
+            try:
+                line = _decode(view[start:stop])
+            except (msgspec.DecodeError, msgspec.ValidationError):
                 malformed += 1
-            continue
-        try:
-            line = _decode(raw)
-        except (msgspec.DecodeError, msgspec.ValidationError):
-            malformed += 1
-            continue
-        message = line.message
-        if message is None or message.usage is None:
-            continue
-        usage = message.usage
-        inp = usage.input_tokens or 0
-        out = usage.output_tokens or 0
-        read = usage.cache_read_input_tokens or 0
-        created = usage.cache_creation_input_tokens or 0
-        w1h = 0
-        if usage.cache_creation is not None:
-            w1h = usage.cache_creation.ephemeral_1h_input_tokens or 0
-            w5m_split = usage.cache_creation.ephemeral_5m_input_tokens or 0
-            created = max(created, w5m_split + w1h)
-        w5m = created - w1h
-        if not (inp or out or read or created or line.costUSD):
-            continue  # synthetic error messages and empty usage carry nothing
-        ts = iso_to_ms(line.timestamp)
-        if ts is None:
-            malformed += 1
-            continue
-        msg_id = message.id or ""
-        req_id = line.requestId or ""
-        if msg_id:
-            key = f"{msg_id}:{req_id}" if req_id else msg_id
-        else:
-            # No id to dedup on: identical copies (resumed sessions) still collapse.
-            key = f"h:{line.sessionId}:{ts}:{inp}:{out}:{read}:{created}"
-        events.append(
-            UsageEvent(
-                ts_ms=ts,
-                source=SOURCE,
-                dedup_key=key,
-                model=message.model or "unknown",
-                provider="anthropic",
-                project=ctx.project,
-                session=line.sessionId or ctx.session,
-                input_tokens=inp,
-                output_tokens=out,
-                cache_read_tokens=read,
-                cache_write_5m_tokens=w5m,
-                cache_write_1h_tokens=w1h,
-                reported_cost_usd=line.costUSD,
-                group_key=msg_id,
-                sidechain=bool(line.isSidechain),
-            )
-        )
+                continue
+            event = _event(line, ctx)
+            if event is _BAD:
+                malformed += 1
+            elif event is not None:
+                events.append(event)
+    finally:
+        view.release()
     result.malformed = malformed
     return result
+
+
+_BAD = UsageEvent(ts_ms=0, source=SOURCE, dedup_key="")
+
+
+def _event(line: _Line, ctx: FileContext) -> UsageEvent | None:
+    """The usage event a decoded line carries: None when it carries none, _BAD when its
+    timestamp cannot be read."""
+    message = line.message
+    if message is None or message.usage is None:
+        return None
+    usage = message.usage
+    inp = usage.input_tokens or 0
+    out = usage.output_tokens or 0
+    read = usage.cache_read_input_tokens or 0
+    created = usage.cache_creation_input_tokens or 0
+    w1h = 0
+    if usage.cache_creation is not None:
+        w1h = usage.cache_creation.ephemeral_1h_input_tokens or 0
+        w5m_split = usage.cache_creation.ephemeral_5m_input_tokens or 0
+        created = max(created, w5m_split + w1h)
+    if not (inp or out or read or created or line.costUSD):
+        return None  # synthetic error messages and empty usage carry nothing
+    ts = iso_to_ms(line.timestamp)
+    if ts is None:
+        return _BAD
+    msg_id = message.id or ""
+    req_id = line.requestId or ""
+    if msg_id:
+        key = f"{msg_id}:{req_id}" if req_id else msg_id
+    else:
+        # No id to dedup on: identical copies (resumed sessions) still collapse.
+        key = f"h:{line.sessionId}:{ts}:{inp}:{out}:{read}:{created}"
+    return UsageEvent(
+        ts_ms=ts,
+        source=SOURCE,
+        dedup_key=key,
+        model=message.model or "unknown",
+        provider="anthropic",
+        project=ctx.project,
+        session=line.sessionId or ctx.session,
+        input_tokens=inp,
+        output_tokens=out,
+        cache_read_tokens=read,
+        cache_write_5m_tokens=created - w1h,
+        cache_write_1h_tokens=w1h,
+        reported_cost_usd=line.costUSD,
+        group_key=msg_id,
+        sidechain=bool(line.isSidechain),
+    )

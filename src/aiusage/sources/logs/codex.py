@@ -10,7 +10,7 @@ exactly and a new turn never does. ``rate_limits`` become Observations.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import msgspec
 
 from aiusage.records import Observation, UsageEvent
 from aiusage.sources.logs.base import FileContext, ParseResult, walk_files
+from aiusage.sources.logs.scanning import broken_unmarked_lines, marked_lines
 from aiusage.sources.logs.timestamps import iso_to_ms
 
 SOURCE = "codex"
@@ -101,45 +102,52 @@ class CodexSource:
     def context(self, path: Path) -> FileContext:
         return FileContext(path=str(path), project="", session=path.stem)
 
-    def parse(self, lines: Sequence[bytes], ctx: FileContext, state: dict[str, Any]) -> ParseResult:
+    def parse(
+        self, buf: bytes | bytearray, end: int, ctx: FileContext, state: dict[str, Any]
+    ) -> ParseResult:
         result = ParseResult(state=dict(state))
         st = result.state
-        for raw in lines:
-            if not any(marker in raw for marker in _INTERESTING):
-                stripped = raw.strip()
-                if stripped and not (stripped[:1] == b"{" and stripped[-1:] == b"}"):
-                    result.malformed += 1
-                continue
-            try:
-                line = _decode(raw)
-            except (msgspec.DecodeError, msgspec.ValidationError):
-                result.malformed += 1
-                continue
-            payload = line.payload
-            if payload is None:
-                continue
-            if line.type == "session_meta":
-                if payload.id:
-                    st["session"] = payload.id
-                if payload.cwd:
-                    st["project"] = os.path.basename(payload.cwd.rstrip("/\\"))
-            elif line.type == "turn_context":
-                if payload.model:
-                    st["model"] = payload.model
-                if payload.cwd and "project" not in st:
-                    st["project"] = os.path.basename(payload.cwd.rstrip("/\\"))
-            elif payload.type == "token_count":
-                ts = iso_to_ms(line.timestamp)
-                if ts is None:
+        result.malformed = broken_unmarked_lines(buf, end, _INTERESTING)
+        view = memoryview(buf)
+        try:
+            for start, stop in marked_lines(buf, end, _INTERESTING):
+                try:
+                    line = _decode(view[start:stop])
+                except (msgspec.DecodeError, msgspec.ValidationError):
                     result.malformed += 1
                     continue
-                if payload.rate_limits is not None:
-                    result.observations.extend(_limits(payload.rate_limits, ts))
-                if payload.info is not None:
-                    event = _turn_event(payload.info, ts, ctx, st)
-                    if event is not None:
-                        result.events.append(event)
+                self._apply(line, ctx, st, result)
+        finally:
+            view.release()
         return result
+
+    @staticmethod
+    def _apply(line: _Line, ctx: FileContext, st: dict[str, Any], result: ParseResult) -> None:
+        """Update the state from one interesting line, adding what it records."""
+        payload = line.payload
+        if payload is None:
+            return
+        if line.type == "session_meta":
+            if payload.id:
+                st["session"] = payload.id
+            if payload.cwd:
+                st["project"] = os.path.basename(payload.cwd.rstrip("/\\"))
+        elif line.type == "turn_context":
+            if payload.model:
+                st["model"] = payload.model
+            if payload.cwd and "project" not in st:
+                st["project"] = os.path.basename(payload.cwd.rstrip("/\\"))
+        elif payload.type == "token_count":
+            ts = iso_to_ms(line.timestamp)
+            if ts is None:
+                result.malformed += 1
+                return
+            if payload.rate_limits is not None:
+                result.observations.extend(_limits(payload.rate_limits, ts))
+            if payload.info is not None:
+                event = _turn_event(payload.info, ts, ctx, st)
+                if event is not None:
+                    result.events.append(event)
 
 
 def _turn_event(info: _Info, ts: int, ctx: FileContext, st: dict[str, Any]) -> UsageEvent | None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from aiusage.records import Observation, UsageEvent
-from aiusage.sources.logs.base import LogSource
+from aiusage.sources.logs.base import LogSource, ParseResult
 
 CHUNK = 8 << 20
 HEAD_BYTES = 4096
@@ -44,6 +43,25 @@ class ReadResult:
     offset: int = 0  # just after the last complete line read
     state: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+
+
+def better_copy(a: UsageEvent, b: UsageEvent) -> bool:
+    """Whether ``a`` should replace ``b``: more tokens wins; on a tie, the earlier copy
+    (a forked session replays its parent's rows later). The store's upsert agrees."""
+    return a.total_tokens > b.total_tokens or (
+        a.total_tokens == b.total_tokens and a.ts_ms < b.ts_ms
+    )
+
+
+def keep_best_copies(events: list[UsageEvent]) -> list[UsageEvent]:
+    """One event per dedup key — streamed responses write each one 1–4 times — so less
+    crosses the process boundary and less is written."""
+    best: dict[str, UsageEvent] = {}
+    for e in events:
+        old = best.get(e.dedup_key)
+        if old is None or better_copy(e, old):
+            best[e.dedup_key] = e
+    return list(best.values()) if len(best) < len(events) else events
 
 
 def head_hash(path: str, size: int) -> str:
@@ -96,6 +114,7 @@ def run_task(task: ReadTask) -> ReadResult:
     result = ReadResult(task=task, offset=task.start, state=dict(task.state))
     try:
         _read(task, result)
+        result.events = keep_best_copies(result.events)
     except OSError as exc:
         result.error = f"{task.path}: {exc.strerror or exc}"
     except Exception as exc:  # a parser bug must not stop the other files
@@ -104,53 +123,58 @@ def run_task(task: ReadTask) -> ReadResult:
 
 
 def _read(task: ReadTask, result: ReadResult) -> None:
+    """Fill a reusable buffer, parse the complete lines in it, keep the partial rest.
+
+    The buffer only grows for a single line longer than it (memory stays bounded by the
+    longest line, never by the file).
+    """
     source = task.source
     ctx = source.context(Path(task.path))
-    with open(task.path, "rb") as fh:
+    buf = bytearray(min(CHUNK, task.end - task.start + 1))
+    filled = 0
+    remaining = task.end - task.start
+    pos = task.start  # file offset of buf[0]
+    with open(task.path, "rb", buffering=0) as fh:
         fh.seek(task.start)
-        pos = task.start
-        pending = b""
-        for chunk in _chunks(fh, task.end - task.start):
-            data = pending + chunk if pending else chunk
-            cut = data.rfind(b"\n")
+        while remaining > 0:
+            if filled == len(buf):
+                buf.extend(bytes(len(buf)))
+            want = min(len(buf) - filled, remaining)
+            with memoryview(buf) as whole, whole[filled : filled + want] as window:
+                got = fh.readinto(window)
+            if not got:
+                break
+            filled += got
+            remaining -= got
+            cut = buf.rfind(b"\n", 0, filled)
             if cut < 0:
-                pending = data
                 continue
-            lines = data[:cut].split(b"\n")
-            pending = data[cut + 1 :]
-            parsed = source.parse(lines, ctx, result.state)
-            _merge(result, parsed.events, parsed.observations, parsed.malformed)
-            result.state = parsed.state or result.state
-            pos += cut + 1
+            _merge(result, source.parse(buf, cut, ctx, result.state))
+            consumed = cut + 1
+            pos += consumed
             result.offset = pos
-        if pending.strip():
-            if task.is_last:
-                tail = source.parse([pending], ctx, dict(result.state))
-                result.events.extend(tail.events)
-                result.observations.extend(tail.observations)
-                result.tail_malformed = tail.malformed
-            else:  # a range always ends at a line start; treat leftovers as a line
-                parsed = source.parse([pending], ctx, result.state)
-                _merge(result, parsed.events, parsed.observations, parsed.malformed)
-                result.state = parsed.state or result.state
-                result.offset = task.end
+            buf[: filled - consumed] = buf[consumed:filled]
+            filled -= consumed
+    rest = bytes(buf[:filled])
+    if not rest.strip():
+        if rest:
+            result.offset = pos + filled  # trailing whitespace: nothing left to read
+        return
+    if task.is_last:
+        tail = source.parse(rest, len(rest), ctx, dict(result.state))
+        result.events.extend(tail.events)
+        result.observations.extend(tail.observations)
+        result.tail_malformed = tail.malformed
+    else:  # a range ends at a line start, so this cannot happen; treat it as a line
+        _merge(result, source.parse(rest, len(rest), ctx, result.state))
+        result.offset = task.end
 
 
-def _merge(
-    result: ReadResult, events: list[UsageEvent], obs: list[Observation], malformed: int
-) -> None:
-    result.events.extend(events)
-    result.observations.extend(obs)
-    result.malformed += malformed
-
-
-def _chunks(fh: Any, remaining: int) -> Iterator[bytes]:
-    while remaining > 0:
-        data = fh.read(min(CHUNK, remaining))
-        if not data:
-            return
-        remaining -= len(data)
-        yield data
+def _merge(result: ReadResult, parsed: ParseResult) -> None:
+    result.events.extend(parsed.events)
+    result.observations.extend(parsed.observations)
+    result.malformed += parsed.malformed
+    result.state = parsed.state or result.state
 
 
 def stat_identity(path: str) -> os.stat_result | None:

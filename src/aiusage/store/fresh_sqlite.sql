@@ -1,0 +1,112 @@
+CREATE TABLE alembic_version (
+    version_num VARCHAR(32) NOT NULL, 
+    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+);
+
+-- Running upgrade  -> 0001_initial
+
+CREATE TABLE usage_events (
+    id INTEGER NOT NULL, 
+    source VARCHAR(64) NOT NULL, 
+    dedup_key VARCHAR(255) NOT NULL, 
+    ts_ms BIGINT NOT NULL, 
+    account VARCHAR(128) DEFAULT '' NOT NULL, 
+    provider VARCHAR(64) DEFAULT '' NOT NULL, 
+    model VARCHAR(128) DEFAULT '' NOT NULL, 
+    project VARCHAR(512) DEFAULT '' NOT NULL, 
+    session VARCHAR(255) DEFAULT '' NOT NULL, 
+    input_tokens BIGINT DEFAULT '0' NOT NULL, 
+    output_tokens BIGINT DEFAULT '0' NOT NULL, 
+    cache_read_tokens BIGINT DEFAULT '0' NOT NULL, 
+    cache_write_5m_tokens BIGINT DEFAULT '0' NOT NULL, 
+    cache_write_1h_tokens BIGINT DEFAULT '0' NOT NULL, 
+    reasoning_tokens BIGINT DEFAULT '0' NOT NULL, 
+    total_tokens BIGINT DEFAULT '0' NOT NULL, 
+    requests INTEGER DEFAULT '1' NOT NULL, 
+    cost_reported_usd FLOAT, 
+    cost_calc_usd FLOAT, 
+    group_key VARCHAR(255) DEFAULT '' NOT NULL, 
+    sidechain SMALLINT DEFAULT '0' NOT NULL, 
+    hidden SMALLINT DEFAULT '0' NOT NULL, 
+    meta TEXT DEFAULT '{}' NOT NULL, 
+    PRIMARY KEY (id), 
+    CONSTRAINT uq_usage_events_source_dedup UNIQUE (source, dedup_key)
+);
+
+CREATE INDEX ix_usage_events_ts ON usage_events (ts_ms);
+
+CREATE INDEX ix_usage_events_group ON usage_events (source, group_key);
+
+CREATE TABLE usage_rollup (
+    bucket BIGINT NOT NULL, 
+    source VARCHAR(64) NOT NULL, 
+    model VARCHAR(128) NOT NULL, 
+    project VARCHAR(512) NOT NULL, 
+    input_tokens BIGINT DEFAULT '0' NOT NULL, 
+    output_tokens BIGINT DEFAULT '0' NOT NULL, 
+    cache_read_tokens BIGINT DEFAULT '0' NOT NULL, 
+    cache_write_5m_tokens BIGINT DEFAULT '0' NOT NULL, 
+    cache_write_1h_tokens BIGINT DEFAULT '0' NOT NULL, 
+    reasoning_tokens BIGINT DEFAULT '0' NOT NULL, 
+    requests BIGINT DEFAULT '0' NOT NULL, 
+    events BIGINT DEFAULT '0' NOT NULL, 
+    calc_unknown BIGINT DEFAULT '0' NOT NULL, 
+    auto_unknown BIGINT DEFAULT '0' NOT NULL, 
+    first_ms BIGINT DEFAULT '0' NOT NULL, 
+    last_ms BIGINT DEFAULT '0' NOT NULL, 
+    cost_reported_usd FLOAT DEFAULT '0' NOT NULL, 
+    cost_calc_usd FLOAT DEFAULT '0' NOT NULL, 
+    cost_auto_usd FLOAT DEFAULT '0' NOT NULL, 
+    PRIMARY KEY (bucket, source, model, project)
+);
+
+CREATE TABLE observations (
+    id INTEGER NOT NULL, 
+    ts_ms BIGINT NOT NULL, 
+    account VARCHAR(128) NOT NULL, 
+    metric VARCHAR(128) NOT NULL, 
+    window_name VARCHAR(64) DEFAULT '' NOT NULL, 
+    value FLOAT NOT NULL, 
+    limit_value FLOAT, 
+    unit VARCHAR(32) DEFAULT '' NOT NULL, 
+    resets_at_ms BIGINT, 
+    source VARCHAR(64) DEFAULT '' NOT NULL, 
+    kind VARCHAR(16) DEFAULT 'official' NOT NULL, 
+    meta TEXT DEFAULT '{}' NOT NULL, 
+    PRIMARY KEY (id), 
+    CONSTRAINT uq_observations_reading UNIQUE (account, metric, window_name, ts_ms)
+);
+
+CREATE INDEX ix_observations_ts ON observations (ts_ms);
+
+CREATE TABLE ingest_cursors (
+    path VARCHAR(2048) NOT NULL, 
+    source VARCHAR(64) NOT NULL, 
+    device BIGINT NOT NULL, 
+    inode BIGINT NOT NULL, 
+    size BIGINT NOT NULL, 
+    mtime_ns BIGINT NOT NULL, 
+    read_offset BIGINT NOT NULL, 
+    head_hash VARCHAR(64) NOT NULL, 
+    state TEXT DEFAULT '{}' NOT NULL, 
+    malformed INTEGER DEFAULT '0' NOT NULL, 
+    updated_ms BIGINT NOT NULL, 
+    PRIMARY KEY (path)
+);
+
+CREATE TABLE price_cache (
+    model VARCHAR(128) NOT NULL, 
+    day VARCHAR(10) NOT NULL, 
+    fingerprint VARCHAR(64) NOT NULL, 
+    rates TEXT NOT NULL, 
+    PRIMARY KEY (model, day)
+);
+
+CREATE TABLE meta (
+    name VARCHAR(128) NOT NULL, 
+    value TEXT NOT NULL, 
+    PRIMARY KEY (name)
+);
+
+INSERT INTO alembic_version (version_num) VALUES ('0001_initial') RETURNING version_num;
+
