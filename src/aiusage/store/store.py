@@ -10,6 +10,14 @@ from typing import Any
 from aiusage.records import Observation, UsageEvent
 from aiusage.store.db import SCHEMA_HEAD, Database
 
+TOKEN_COLUMNS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_5m_tokens",
+    "cache_write_1h_tokens",
+    "reasoning_tokens",
+)
 _EVENT_COLUMNS = (
     "source",
     "dedup_key",
@@ -19,12 +27,7 @@ _EVENT_COLUMNS = (
     "model",
     "project",
     "session",
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_write_5m_tokens",
-    "cache_write_1h_tokens",
-    "reasoning_tokens",
+    *TOKEN_COLUMNS,
     "total_tokens",
     "requests",
     "cost_reported_usd",
@@ -96,15 +99,7 @@ HIDE_SIDECHAIN_REPLAYS = (
 
 
 BUCKET_MS = 900_000  # the rollup's 15-minute buckets
-_ROLLUP_SUMS = (
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_write_5m_tokens",
-    "cache_write_1h_tokens",
-    "reasoning_tokens",
-    "requests",
-)
+_ROLLUP_SUMS = (*TOKEN_COLUMNS, "requests")
 REBUILD_ROLLUP = (
     "INSERT INTO usage_rollup (bucket, source, model, project, "
     + ", ".join(_ROLLUP_SUMS)
