@@ -70,6 +70,7 @@ def child_env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("VIRTUAL_ENV", None)  # another activated venv only makes uv warn
     env.setdefault("UV_PYTHON_DOWNLOADS", "never")  # use the machine's Python, fetch none
+    env.setdefault("UV_SYSTEM_CERTS", "1")  # trust the OS certificate store, as pip does
     return env
 
 
