@@ -200,6 +200,9 @@ class Store:
         obs_rows = [observation_row(o) for o in observations]
         cursor_rows = [_cursor_row(c) for c in cursors]
         with self.db.transaction():
+            # An upsert may move an event to another time (a fork's replay replaced by the
+            # parent's earlier copy): the rollup must be rebuilt where it was, too.
+            moved = self._stored_span(events)
             self.db.executemany(UPSERT_EVENT, events)
             self.db.executemany(INSERT_OBSERVATION, obs_rows)
             self.db.executemany(UPSERT_CURSOR, cursor_rows)
@@ -207,7 +210,32 @@ class Store:
                 self._set_meta("hide_pending", "1")
             if events:
                 stamps = [int(e["ts_ms"]) for e in events]
+                if moved is not None:
+                    stamps.extend(moved)
                 self._mark_rollup_dirty(min(stamps), max(stamps))
+
+    def _stored_span(self, events: Sequence[Mapping[str, Any]]) -> tuple[int, int] | None:
+        """The time span already stored for these events' keys, if any are stored."""
+        by_source: dict[str, list[str]] = {}
+        for e in events:
+            by_source.setdefault(e["source"], []).append(e["dedup_key"])
+        lo: int | None = None
+        hi: int | None = None
+        for source, keys in by_source.items():
+            for i in range(0, len(keys), 500):
+                chunk = keys[i : i + 500]
+                params: dict[str, Any] = {f"k{j}": k for j, k in enumerate(chunk)}
+                params["s"] = source
+                marks = ", ".join(f":k{j}" for j in range(len(chunk)))
+                row = self.db.query(
+                    "SELECT MIN(ts_ms), MAX(ts_ms) FROM usage_events "
+                    f"WHERE source = :s AND dedup_key IN ({marks})",
+                    params,
+                )[0]
+                if row[0] is not None:
+                    lo = int(row[0]) if lo is None else min(lo, int(row[0]))
+                    hi = int(row[1]) if hi is None else max(hi, int(row[1]))
+        return None if lo is None or hi is None else (lo, hi)
 
     def add_events(self, events: Iterable[UsageEvent]) -> None:
         """Store events whose cost is reported or unknown (tests, manual entries)."""
