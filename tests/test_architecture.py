@@ -36,8 +36,12 @@ def test_records_imports_nothing_of_ours() -> None:
 
 
 def test_sources_never_import_store_analytics_or_front_ends() -> None:
-    banned = ("aiusage.store", "aiusage.analytics", "aiusage.app", "aiusage.ingest") + tuple(
-        f"aiusage.{f}" for f in FRONT_ENDS
+    banned = (
+        "aiusage.store",
+        "aiusage.analytics",
+        "aiusage.app",
+        "aiusage.ingest",
+        *(f"aiusage.{f}" for f in FRONT_ENDS),
     )
     for path in _modules("sources"):
         bad = {m for m in _imports(path) if m.startswith(banned)}
@@ -45,7 +49,7 @@ def test_sources_never_import_store_analytics_or_front_ends() -> None:
 
 
 def test_front_ends_import_only_app_and_records() -> None:
-    allowed = ("aiusage.app", "aiusage.records") + tuple(f"aiusage.{f}" for f in FRONT_ENDS)
+    allowed = ("aiusage.app", "aiusage.records", *(f"aiusage.{f}" for f in FRONT_ENDS))
     for front in FRONT_ENDS:
         for path in _modules(front) if (PACKAGE / front).is_dir() else []:
             bad = {m for m in _imports(path) if not m.startswith(allowed)}

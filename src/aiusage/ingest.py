@@ -47,6 +47,7 @@ class SourceSummary:
     files: int = 0
     malformed: int = 0
     malformed_files: list[tuple[str, int]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # files that could not be read
 
 
 @dataclass(slots=True)
@@ -156,7 +157,8 @@ def _plan(
                 start, state = cur.read_offset, dict(cur.state)
         try:
             head = head_hash(path, st.st_size)
-        except OSError:
+        except OSError as exc:
+            summary.errors.append(f"{path}: {exc.strerror or exc}")
             continue
         state["_prior_malformed"] = cur.malformed if (cur is not None and start > 0) else 0
         yield ReadTask(source, path, start, st.st_size, state, True), st, head
@@ -203,6 +205,7 @@ def scan(
         summary = SourceSummary(source.name, [str(r) for r in source.roots()])
         report.sources.append(summary)
         tasks.extend(_plan(source, cursors, summary, seen))
+        report.errors.extend(summary.errors)
     names = {s.name for s in sources}
     # A vanished file keeps its events (history); only its cursor goes. Files outside
     # today's roots (another CLAUDE_CONFIG_DIR) keep their cursors for when they return.
