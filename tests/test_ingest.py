@@ -13,12 +13,15 @@ import pytest
 
 import aiusage.ingest as ingest
 from aiusage.ingest import Pricer, ScanReport, scan
+from aiusage.pricing import fingerprint, lookup_snapshot
+from aiusage.sources.logs import reading
 from aiusage.sources.logs.base import LogSource
 from aiusage.sources.logs.claude_code import ClaudeCodeSource
 from aiusage.sources.logs.codex import CodexSource
 from aiusage.sources.logs.reading import split_points
 from aiusage.store import Store, open_store
 from logs_factory import (
+    SONNET,
     append_text,
     bump_mtime,
     claude_file,
@@ -408,6 +411,21 @@ def test_small_batches_give_the_same_totals(
     assert (t["events"], t["output_tokens"]) == (20, 4 * 15)
 
 
+def test_tiny_read_buffer_gives_the_same_result(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lines far longer than the read buffer (it grows), and lines split across reads."""
+    root = tmp_path / "claude"
+    path = _big_claude_file(root, 40)
+    expected_store = open_store(f"sqlite:///{tmp_path / 'default.db'}")
+    try:
+        expected = _summary(expected_store, _scan(expected_store, ClaudeCodeSource([root])), path)
+    finally:
+        expected_store.close()
+    monkeypatch.setattr(reading, "CHUNK", 64)
+    assert _summary(store, _scan(store, ClaudeCodeSource([root])), path) == expected
+
+
 # -- failures -----------------------------------------------------------------------------
 
 
@@ -454,7 +472,10 @@ def _unreadable_scan(work: Path) -> dict[str, object]:
 
     if os.geteuid() != 0:
         return run()
-    # root reads through chmod 000: drop to 'nobody' in a forked child for a real EACCES
+    # Root reads through chmod 000: drop to 'nobody' in a forked child for a real EACCES.
+    # Load what the scan loads lazily first: nobody may not read the interpreter's files.
+    fingerprint({})
+    lookup_snapshot(SONNET, "2026-11-07")
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - child

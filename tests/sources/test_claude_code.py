@@ -29,7 +29,8 @@ from logs_factory import (
 
 def _events(root: Path, lines: list[str], session: str = "sess-1") -> list[UsageEvent]:
     path = claude_file(root, "-home-dev-work-infra-01", session, lines)
-    return read_file(ClaudeCodeSource([root]), path).events
+    events: list[UsageEvent] = read_file(ClaudeCodeSource([root]), path).events
+    return events
 
 
 def _one(root: Path, line: str) -> UsageEvent:
@@ -174,6 +175,27 @@ def test_lines_without_usage_are_neither_events_nor_malformed(tmp_path: Path) ->
     result = read_file(ClaudeCodeSource([tmp_path]), claude_file(tmp_path, "p", "s", lines))
     assert len(result.events) == 1
     assert result.malformed == 0
+
+
+def test_usage_outside_the_message_is_not_an_event(tmp_path: Path) -> None:
+    """A user line whose tool result mentions a usage object is not an API response."""
+    tool_result = (
+        '{"type":"user","sessionId":"sess-1","timestamp":"2026-11-07T09:59:40.000Z",'
+        '"message":{"role":"user","content":[{"type":"tool_result","content":"ok"}]},'
+        '"toolUseResult":{"usage":{"input_tokens":5000,"output_tokens":900}}}'
+    )
+    lines = [tool_result, claude_line(msg_id="msg_1", output_tokens=5)]
+    result = read_file(ClaudeCodeSource([tmp_path]), claude_file(tmp_path, "p", "s", lines))
+    assert [e.output_tokens for e in result.events] == [5]
+    assert result.malformed == 0
+
+
+def test_unreadable_timestamp_is_malformed(tmp_path: Path) -> None:
+    bad = claude_line(msg_id="msg_1").replace("2026-11-07T09:59:33.000Z", "yesterday-ish")
+    lines = [bad, claude_line(msg_id="msg_2")]
+    result = read_file(ClaudeCodeSource([tmp_path]), claude_file(tmp_path, "p", "s", lines))
+    assert [e.dedup_key for e in result.events] == ["msg_2:req_01"]
+    assert result.malformed == 1
 
 
 def test_synthetic_zero_usage_lines_are_ignored(tmp_path: Path) -> None:

@@ -218,13 +218,16 @@ def _fork_lines() -> tuple[list[str], list[str]]:
     return parent, child
 
 
-def test_fork_replay_has_the_parents_keys(tmp_path: Path) -> None:
+def test_fork_replay_yields_only_the_childs_own_turns(tmp_path: Path) -> None:
     parent, child = _fork_lines()
     assert all('"timestamp":"2026-11-03T02:00:00.000Z"' in line for line in child[1:4])
     p = _read(tmp_path, parent, name="p").events
     c = _read(tmp_path, child, name="c").events
-    assert {e.dedup_key for e in p} < {e.dedup_key for e in c}
-    assert len(c) == 5
+    assert len(p) == 3
+    # The replayed rows are the parent's usage; only the 2 turns after the child's first
+    # turn_context are the child's, computed on top of the replayed totals.
+    assert [(e.session, e.output_tokens) for e in c] == [("child", 5), ("child", 7)]
+    assert not {e.dedup_key for e in p} & {e.dedup_key for e in c}
 
 
 @pytest.mark.parametrize("order", ["one-scan", "parent-first", "child-first"])
@@ -292,3 +295,18 @@ def test_roots_default_and_codex_home(tmp_path: Path, monkeypatch: pytest.Monkey
     archived.write_text(codex_meta(T0, "z") + "\n")
     live = codex_file(tmp_path / "cx", "y", [codex_meta(T0, "y")])
     assert sorted(CodexSource().discover()) == sorted([archived, live])
+
+
+def test_unrelated_sessions_with_equal_first_turns_are_both_counted(
+    tmp_path: Path, store: Store
+) -> None:
+    """Two separate runs of the same scripted prompt (`codex exec` in CI, say) can report
+    identical usage for their first turn. Neither is a fork: both turns happened."""
+    turn = (12000, 0, 400, 64)
+    codex_file(tmp_path, "a", codex_session("2026-11-03T01:00:00Z", "run-a", [turn]))
+    codex_file(
+        tmp_path, "b", codex_session("2026-11-04T09:00:00Z", "run-b", [turn]), day="2026/11/04"
+    )
+    scan(store, [CodexSource(tmp_path)], Pricer(store, {}), workers=1)
+    t = totals(store)
+    assert (t["events"], t["output_tokens"]) == (2, 800)

@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from aiusage.app import (
     AiusageError,
@@ -50,7 +51,7 @@ def _nothing_found(application: App, scan: ScanReport) -> bool:
         return False
     err.print("[yellow]No Claude Code or Codex usage found.[/] Looked in:")
     for path in application.looked_in():
-        err.print(f"  {path}")
+        err.print(f"  {escape(path)}", soft_wrap=True)  # whole, so it can be copied
     err.print(
         "[dim]Set CLAUDE_CONFIG_DIR or CODEX_HOME if your agents keep their logs elsewhere.[/]"
     )

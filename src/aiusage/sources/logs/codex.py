@@ -2,9 +2,13 @@
 
 Usage comes from ``token_count`` events: ``last_token_usage`` per turn, or the difference
 of successive ``total_token_usage`` values in older files. Codex's ``input_tokens``
-includes cached input; we store uncached input. Forked sessions replay their parent's
-token_count rows, so an event is keyed on the cumulative totals, which a replay repeats
-exactly and a new turn never does. ``rate_limits`` become Observations.
+includes cached input; we store uncached input.
+
+A fork (``session_meta.forked_from_id``) first replays its parent's token_count rows, before
+its own first ``turn_context``. Those rows are the parent's usage (counted from the
+parent's file, and kept in the store after that file is gone), so here they only advance
+the running totals. Every other turn is keyed on its session and the cumulative totals,
+which a re-read repeats and a new turn never does. ``rate_limits`` become Observations.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class _RateLimits(msgspec.Struct):
 class _Payload(msgspec.Struct):
     type: str | None = None
     id: str | None = None
+    forked_from_id: str | None = None
     cwd: str | None = None
     model: str | None = None
     info: _Info | None = None
@@ -130,9 +135,12 @@ class CodexSource:
         if line.type == "session_meta":
             if payload.id:
                 st["session"] = payload.id
+            if payload.forked_from_id:
+                st["replaying"] = True
             if payload.cwd:
                 st["project"] = os.path.basename(payload.cwd.rstrip("/\\"))
         elif line.type == "turn_context":
+            st.pop("replaying", None)
             if payload.model:
                 st["model"] = payload.model
             if payload.cwd and "project" not in st:
@@ -165,11 +173,11 @@ def _turn_event(info: _Info, ts: int, ctx: FileContext, st: dict[str, Any]) -> U
     else:
         return None
     inp, cached, out, reasoning = turn
-    if not (inp or out):
+    if not (inp or out) or st.get("replaying"):
         return None
     session = st.get("session") or ctx.session
     if total is not None:
-        key = "t:" + ":".join(map(str, total))
+        key = f"t:{session}:" + ":".join(map(str, total))
     else:
         key = f"l:{session}:{ts}:{inp}:{cached}:{out}:{reasoning}"
     model = st.get("model") or FALLBACK_MODEL
