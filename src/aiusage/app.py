@@ -11,7 +11,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
-from typing import Any
 
 from aiusage.analytics.blocks import Block, block_json, build_blocks
 from aiusage.analytics.reports import KEYS, Period, Report, ReportRow, build_report
@@ -206,12 +205,3 @@ def open_app(ctx: AppContext | None = None) -> App:
     store = open_store(url)
     sources = list(ctx.sources) if ctx.sources is not None else default_sources()
     return App(config, store, sources)
-
-
-def to_jsonable(value: Any) -> Any:
-    """Dates and sets in results, made JSON-friendly."""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, set):
-        return sorted(value)
-    raise TypeError(type(value).__name__)

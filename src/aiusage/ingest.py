@@ -14,8 +14,8 @@ import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from itertools import pairwise
-from pathlib import Path
 from typing import Any
 
 from aiusage.pricing import ModelRates, PriceBook, fingerprint
@@ -76,10 +76,14 @@ class Pricer:
 
     def __init__(self, store: Store, overrides: dict[str, ModelRates]) -> None:
         self.store = store
-        self.fingerprint = fingerprint(overrides)
         self._overrides = overrides
         self._book: PriceBook | None = None
         self._days: dict[int, str] = {}
+
+    @cached_property
+    def fingerprint(self) -> str:
+        # Lazy: a warm run with nothing new to price never needs it (~15 ms of imports).
+        return fingerprint(self._overrides)
 
     @property
     def book(self) -> PriceBook:
@@ -121,7 +125,8 @@ class Pricer:
             self._book.new_entries.clear()
 
     def reprice_if_needed(self) -> bool:
-        """Recalculate stored costs when prices or overrides changed since they were stored."""
+        """Recalculate stored costs when prices or overrides changed since they were stored
+        (on a new store this just records the fingerprint)."""
         stored = self.store.meta("price_fingerprint")
         if stored == self.fingerprint:
             return False
@@ -218,8 +223,7 @@ def scan(
         store.refresh_rollup()  # after a crash between a write and its rollup rebuild
         report.seconds = time.perf_counter() - started
         return report
-    if cursors and pricer.store.meta("price_fingerprint") not in (None, pricer.fingerprint):
-        pricer.reprice_if_needed()
+    pricer.reprice_if_needed()
 
     total = sum(t.end - t.start for t, _, _ in tasks)
     plans = {t.path: (t, st, head) for t, st, head in tasks}
@@ -236,8 +240,6 @@ def scan(
     writer.flush()
     writer.count_malformed({s.name: s for s in report.sources})
     pricer.save()
-    if store.meta("price_fingerprint") is None:
-        store.set_meta("price_fingerprint", pricer.fingerprint)
     if writer.wrote_events:
         store.hide_sidechain_replays()
     store.refresh_rollup()
@@ -359,7 +361,3 @@ def default_sources() -> list[LogSource]:
     from aiusage.plugins import log_sources
 
     return log_sources()
-
-
-def known_paths(sources: Sequence[LogSource]) -> list[Path]:
-    return [r for s in sources for r in s.roots()]

@@ -11,14 +11,6 @@ from enum import StrEnum
 from typing import Any
 
 
-class CostKind(StrEnum):
-    """Where a cost figure came from."""
-
-    REPORTED = "reported"  # the source logged or returned it (costUSD, a billing API)
-    CALCULATED = "calculated"  # tokens × our price table
-    UNKNOWN = "unknown"  # no price known for the model: never shown as $0
-
-
 class CostMode(StrEnum):
     """How reports choose between reported and calculated costs (ccusage's `--mode`)."""
 

@@ -9,7 +9,6 @@ by a crash) is parsed provisionally but the offset stays before it, so it is rea
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,25 +63,23 @@ def keep_best_copies(events: list[UsageEvent]) -> list[UsageEvent]:
     return list(best.values()) if len(best) < len(events) else events
 
 
-def head_hash(path: str, size: int) -> str:
-    """Identity of a file's beginning: a rewrite changes it, an append does not."""
-    n = min(size, HEAD_BYTES)
+def _head_signature(path: str, n: int) -> str:
     with open(path, "rb") as fh:
         data = fh.read(n)
     return f"{len(data)}:{hashlib.sha1(data, usedforsecurity=False).hexdigest()}"
 
 
+def head_hash(path: str, size: int) -> str:
+    """Identity of a file's beginning: a rewrite changes it, an append does not."""
+    return _head_signature(path, min(size, HEAD_BYTES))
+
+
 def head_matches(path: str, recorded: str) -> bool:
+    """Whether the file still begins as it did when ``recorded`` was taken."""
     try:
-        n = int(recorded.split(":", 1)[0])
-        with open(path, "rb") as fh:
-            data = fh.read(n)
+        return recorded == _head_signature(path, int(recorded.split(":", 1)[0]))
     except (OSError, ValueError):
         return False
-    return (
-        len(data) == n
-        and recorded == f"{n}:{hashlib.sha1(data, usedforsecurity=False).hexdigest()}"
-    )
 
 
 def split_points(path: str, start: int, end: int, target: int) -> list[int]:
@@ -175,10 +172,3 @@ def _merge(result: ReadResult, parsed: ParseResult) -> None:
     result.observations.extend(parsed.observations)
     result.malformed += parsed.malformed
     result.state = parsed.state or result.state
-
-
-def stat_identity(path: str) -> os.stat_result | None:
-    try:
-        return os.stat(path)
-    except OSError:
-        return None
