@@ -188,6 +188,55 @@ def test_info_null_carries_rate_limits_only(tmp_path: Path) -> None:
     assert result.malformed == 0
 
 
+def test_repeated_rate_limit_readings_are_stored_when_they_change(tmp_path: Path) -> None:
+    """Codex repeats one reading on every token_count; only changes (and a reading every
+    5 minutes while nothing changes) are kept."""
+    same = codex_rate_limits(10.0, 20.0)
+    lines = [
+        codex_meta(T0, "s"),
+        codex_token_count("2026-11-03T01:01:00Z", info_null=True, rate_limits=same),
+        codex_token_count("2026-11-03T01:02:00Z", info_null=True, rate_limits=same),
+        codex_token_count("2026-11-03T01:03:00Z", info_null=True, rate_limits=same),
+        codex_token_count(
+            "2026-11-03T01:04:00Z", info_null=True, rate_limits=codex_rate_limits(11.0, 20.0)
+        ),
+        codex_token_count("2026-11-03T01:06:30Z", info_null=True, rate_limits=same),
+        codex_token_count("2026-11-03T01:07:00Z", info_null=True, rate_limits=same),
+        codex_token_count("2026-11-03T01:11:00Z", info_null=True, rate_limits=same),
+        codex_token_count("2026-11-03T01:12:00Z", info_null=True, rate_limits=same),
+    ]
+    kept = sorted((o.ts_ms, o.window, o.value) for o in _read(tmp_path, lines).observations)
+    assert kept == [
+        (ms("2026-11-03T01:01:00Z"), "primary", 10.0),
+        (ms("2026-11-03T01:01:00Z"), "secondary", 20.0),
+        (ms("2026-11-03T01:04:00Z"), "primary", 11.0),  # secondary unchanged: skipped
+        (ms("2026-11-03T01:06:30Z"), "primary", 10.0),
+        (ms("2026-11-03T01:06:30Z"), "secondary", 20.0),  # 5 min since its last reading
+        (ms("2026-11-03T01:12:00Z"), "primary", 10.0),
+        (ms("2026-11-03T01:12:00Z"), "secondary", 20.0),
+    ]
+
+
+def test_a_forks_replayed_rate_limits_are_not_new_readings(tmp_path: Path) -> None:
+    parent, child = _fork_lines()
+    child.insert(
+        1,
+        codex_token_count(
+            "2026-11-03T02:00:00Z", info_null=True, rate_limits=codex_rate_limits(99.0, 99.0)
+        ),
+    )
+    child.append(
+        codex_token_count(
+            "2026-11-03T02:03:00Z", info_null=True, rate_limits=codex_rate_limits(30.0, 40.0)
+        )
+    )
+    obs = _read(tmp_path, child, name="c").observations
+    assert sorted((o.ts_ms, o.value) for o in obs) == [
+        (ms("2026-11-03T02:03:00Z"), 30.0),
+        (ms("2026-11-03T02:03:00Z"), 40.0),
+    ]
+
+
 def test_malformed_rows_are_counted_not_fatal(tmp_path: Path) -> None:
     good = codex_token_count(T0, last=(100, 0, 10, 0), total=(100, 0, 10, 0))
     lines = [

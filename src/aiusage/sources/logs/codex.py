@@ -8,7 +8,8 @@ A fork (``session_meta.forked_from_id``) first replays its parent's token_count 
 its own first ``turn_context``. Those rows are the parent's usage (counted from the
 parent's file, and kept in the store after that file is gone), so here they only advance
 the running totals. Every other turn is keyed on its session and the cumulative totals,
-which a re-read repeats and a new turn never does. ``rate_limits`` become Observations.
+which a re-read repeats and a new turn never does. ``rate_limits`` become Observations
+(a replayed parent's readings do not: they are old values at the fork's time).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from aiusage.sources.logs.timestamps import iso_to_ms
 
 SOURCE = "codex"
 FALLBACK_MODEL = "gpt-5"  # what ccusage assumes when no turn_context names a model
+REPEAT_MS = 5 * 60_000  # an unchanged rate-limit reading is stored at most this often
 
 
 class _Tokens(msgspec.Struct):
@@ -150,8 +152,10 @@ class CodexSource:
             if ts is None:
                 result.malformed += 1
                 return
-            if payload.rate_limits is not None:
-                result.observations.extend(_limits(payload.rate_limits, ts))
+            if payload.rate_limits is not None and not st.get("replaying"):
+                result.observations.extend(
+                    o for o in _limits(payload.rate_limits, ts) if _is_news(o, st)
+                )
             if payload.info is not None:
                 event = _turn_event(payload.info, ts, ctx, st)
                 if event is not None:
@@ -195,6 +199,23 @@ def _turn_event(info: _Info, ts: int, ctx: FileContext, st: dict[str, Any]) -> U
         reasoning_tokens=reasoning,
         meta={} if st.get("model") else {"model_assumed": True},
     )
+
+
+def _is_news(obs: Observation, st: dict[str, Any]) -> bool:
+    """Whether a rate-limit reading is worth keeping: Codex repeats the same reading on
+    every token_count (a 200 MB home holds ~37k of them), so a window's reading is kept
+    when its value or reset time changed, or every ``REPEAT_MS`` to show it still held."""
+    seen: dict[str, list[Any]] = st.setdefault("limits_seen", {})
+    last = seen.get(obs.window)
+    if (
+        last is not None
+        and last[0] == obs.value
+        and last[1] == obs.resets_at_ms
+        and 0 <= obs.ts_ms - last[2] < REPEAT_MS
+    ):
+        return False
+    seen[obs.window] = [obs.value, obs.resets_at_ms, obs.ts_ms]
+    return True
 
 
 def _limits(limits: _RateLimits, ts: int) -> Iterator[Observation]:

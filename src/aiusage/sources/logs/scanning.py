@@ -39,17 +39,26 @@ def _marked(buf: Buffer, end: int, marker: bytes) -> Iterator[tuple[int, int]]:
 def broken_unmarked_lines(buf: Buffer, end: int, markers: tuple[bytes, ...]) -> int:
     """Lines of ``buf[:end]`` without a marker that cannot be whole JSON objects.
 
-    Fast path: when every newline follows a ``}``, every line ends like an object and
-    there is nothing to count; only otherwise are the lines looked at one by one.
+    Hops from newline to newline with ``bytes.find`` (memchr speed; log lines are long)
+    and looks only at the bytes either side of each one: a line that starts with ``{``
+    and ends with ``}`` passes at once, anything else is looked at whole. Counting
+    ``}\n`` pairs over the buffer instead cost three times the whole parse.
     """
-    tail = bytes(buf[buf.rfind(b"\n", 0, end) + 1 : end]).strip()
-    if (not tail or tail.endswith(b"}")) and buf.count(b"\n", 0, end) == buf.count(b"}\n", 0, end):
-        return 0
+    find = buf.find
     broken = 0
-    for line in bytes(buf[:end]).split(b"\n"):
-        if any(m in line for m in markers):
-            continue  # parsed (and counted if bad) by the reader itself
-        stripped = line.strip()
-        if stripped and not (stripped[:1] == b"{" and stripped[-1:] == b"}"):
-            broken += 1
+    start = 0
+    while start < end:
+        stop = find(b"\n", start, end)
+        if stop < 0:
+            stop = end
+        if stop > start and not (buf[start] == 0x7B and buf[stop - 1] == 0x7D):
+            broken += _broken(bytes(buf[start:stop]), markers)
+        start = stop + 1
     return broken
+
+
+def _broken(line: bytes, markers: tuple[bytes, ...]) -> int:
+    if any(m in line for m in markers):
+        return 0  # parsed (and counted if bad) by the reader itself
+    stripped = line.strip()
+    return int(bool(stripped) and not (stripped[:1] == b"{" and stripped[-1:] == b"}"))
