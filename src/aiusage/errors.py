@@ -5,6 +5,10 @@ AiusageError
 ├── StoreError           the database cannot be opened, migrated or written
 │   └── StoreBusyError   another aiusage holds the write lock for too long
 └── SourceError          one source failed; the others carry on
+    ├── SourceAuthError         credentials missing, unreadable, expired or refused (401/403)
+    ├── SourceRateLimitError    the provider said 429; ``retry_at_ms`` tells when to ask again
+    ├── SourceUnavailableError  timeout, refused connection or a 5xx: try again later
+    └── SourceFormatError       the answer is not JSON or not the shape we know
 """
 
 from __future__ import annotations
@@ -38,3 +42,33 @@ class StoreBusyError(StoreError):
 
 class SourceError(AiusageError):
     default_hint = "run with --verbose to see which file or request failed"
+
+
+class SourceAuthError(SourceError):
+    default_hint = "sign in again with the tool that owns the credentials"
+
+
+class SourceRateLimitError(SourceError):
+    """The provider refused with 429. We never retry in a loop: the caller polls later."""
+
+    default_hint = "poll this source at most every 5 minutes"
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        retry_after_s: float | None = None,
+        retry_at_ms: int | None = None,
+    ) -> None:
+        super().__init__(message, hint)
+        self.retry_after_s = retry_after_s
+        self.retry_at_ms = retry_at_ms
+
+
+class SourceUnavailableError(SourceError):
+    default_hint = "check the network connection, then try again in a few minutes"
+
+
+class SourceFormatError(SourceError):
+    default_hint = "the provider may have changed an undocumented format: please report it"
