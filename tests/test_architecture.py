@@ -41,10 +41,19 @@ def test_sources_never_import_store_analytics_or_front_ends() -> None:
         "aiusage.analytics",
         "aiusage.app",
         "aiusage.ingest",
+        "aiusage.fake",
         *(f"aiusage.{f}" for f in FRONT_ENDS),
     )
     for path in _modules("sources"):
         bad = {m for m in _imports(path) if m.startswith(banned)}
+        assert not bad, f"{path.relative_to(PACKAGE)} imports {bad}"
+
+
+def test_fake_servers_import_only_each_other() -> None:
+    """Fakes speak the providers' formats without knowing our code, so a bug cannot hide
+    on both sides of the wire."""
+    for path in _modules("fake"):
+        bad = {m for m in _imports(path) if not m.startswith("aiusage.fake")}
         assert not bad, f"{path.relative_to(PACKAGE)} imports {bad}"
 
 
