@@ -19,10 +19,17 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AIUSAGE_HOME", str(home))
     monkeypatch.setenv("HOME", str(tmp_path / "user-home"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "user-home" / ".config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-home" / ".local" / "share"))
     monkeypatch.setenv("AIUSAGE_NO_PLUGINS", "1")
     for var in (
         "CLAUDE_CONFIG_DIR",
         "CODEX_HOME",
+        "GEMINI_DATA_DIR",
+        "OPENCODE_DATA_DIR",
+        "AMP_DATA_DIR",
+        "QWEN_DATA_DIR",
+        "KIMI_DATA_DIR",
+        "DROID_SESSIONS_DIR",
         "AIUSAGE_DATABASE_URL",
         "AIUSAGE_TZ",
         "AIUSAGE_CONFIG",

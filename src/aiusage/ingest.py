@@ -6,6 +6,10 @@ truncated or rewritten, from its cursor when it grew, and not at all otherwise. 
 and the cursor that covers them are committed in one transaction, so a kill -9 at any
 moment loses nothing and doubles nothing: the next run resumes at the last cursor, and
 re-read lines upsert onto themselves.
+
+Documents (files rewritten in place, databases) are re-read whole when their size, mtime,
+inode or a companion file (a SQLite ``-wal``) changed; a database reader keeps in the
+cursor's state how far it got, so that re-read only fetches what changed.
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ from typing import Any
 
 from aiusage.pricing import ModelRates, PriceBook, fingerprint
 from aiusage.records import Observation, UsageEvent
-from aiusage.sources.logs.base import LogSource
+from aiusage.sources.logs.base import LogSource, is_document
 from aiusage.sources.logs.reading import (
     ReadResult,
     ReadTask,
     better_copy,
+    document_state,
     head_hash,
     head_matches,
     run_task,
@@ -152,7 +157,13 @@ def _plan(
         cur = cursors.get(path)
         start: int = 0
         state: dict[str, object] = {}
-        if cur is not None and (cur.device, cur.inode) == (st.st_dev, st.st_ino):
+        if is_document(source):  # re-read whole, when it or a companion file changed
+            fresh = document_state(source, path_obj, st, cur)
+            if fresh is None:
+                _count_malformed(summary, path, cur.malformed if cur is not None else 0)
+                continue
+            state = fresh
+        elif cur is not None and (cur.device, cur.inode) == (st.st_dev, st.st_ino):
             # ``size`` is recorded only once a file was read to its end (a partial last
             # line included), so an interrupted read never looks finished.
             if cur.size == st.st_size and cur.mtime_ns == st.st_mtime_ns:
@@ -181,7 +192,7 @@ def _count_malformed(summary: SourceSummary, path: str, n: int) -> None:
 
 
 def _split(task: ReadTask) -> list[ReadTask]:
-    if not task.source.splittable or task.end - task.start <= SPLIT_BYTES:
+    if not getattr(task.source, "splittable", False) or task.end - task.start <= SPLIT_BYTES:
         return [task]
     points = split_points(task.path, task.start, task.end, SPLIT_BYTES)
     return [

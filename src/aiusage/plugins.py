@@ -17,10 +17,25 @@ from aiusage.sources.logs.base import LogSource
 class _BuiltinLogSources:
     @hookimpl
     def register_log_sources(self) -> list[Any]:
+        from aiusage.sources.logs.amp import AmpSource
         from aiusage.sources.logs.claude_code import ClaudeCodeSource
         from aiusage.sources.logs.codex import CodexSource
+        from aiusage.sources.logs.droid import DroidSource
+        from aiusage.sources.logs.gemini import GeminiSource
+        from aiusage.sources.logs.kimi import KimiSource
+        from aiusage.sources.logs.opencode import OpenCodeSource
+        from aiusage.sources.logs.qwen import QwenSource
 
-        return [ClaudeCodeSource(), CodexSource()]
+        return [
+            ClaudeCodeSource(),
+            CodexSource(),
+            GeminiSource(),
+            OpenCodeSource(),
+            AmpSource(),
+            QwenSource(),
+            KimiSource(),
+            DroidSource(),
+        ]
 
 
 def _entry_points_declared() -> bool:

@@ -1,4 +1,17 @@
-"""What every log reader provides, and what it hands back for a run of lines."""
+"""What every log reader provides, and what it hands back.
+
+Two kinds of reader share one registry:
+
+- a :class:`LineSource` reads append-only JSON-lines files (Claude Code, Codex, Qwen,
+  Kimi): only the bytes appended since the last run are parsed;
+- a :class:`DocumentSource` reads files that are rewritten in place (Gemini chat files,
+  Amp threads, Droid settings) or databases (OpenCode's SQLite): the scan re-reads a
+  document whenever it — or one of its companion files, such as a SQLite ``-wal`` —
+  changed, and the reader returns every record it holds (or, with the state it keeps,
+  only what changed). Stable dedup keys make a re-read upsert onto itself.
+
+``LogSource`` is either; a document source says so with ``kind = "document"``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +19,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, TypeAlias, TypeGuard
 
 from aiusage.records import Observation, UsageEvent
 
@@ -30,8 +43,8 @@ class ParseResult:
     state: dict[str, Any] = field(default_factory=dict)
 
 
-class LogSource(Protocol):
-    """A reader of one agent's logs."""
+class LineSource(Protocol):
+    """A reader of one agent's append-only JSON-lines logs."""
 
     name: str  # the agent name users type: 'claude-code', 'codex'
     #: True when lines are independent, so a big file can be split and parsed in parallel.
@@ -51,6 +64,36 @@ class LogSource(Protocol):
     ) -> ParseResult:
         """Records from the complete lines in ``buf[:end]``; ``state`` carries what later
         lines depend on (and comes back updated in the result)."""
+
+
+class DocumentSource(Protocol):
+    """A reader of documents rewritten in place, or of databases, read whole."""
+
+    name: str
+    kind: Literal["document"]
+
+    def roots(self) -> list[Path]:
+        """The directories this reader looks in (shown when nothing is found)."""
+
+    def discover(self) -> Iterator[Path]:
+        """Every document under the roots."""
+
+    def companions(self, path: Path) -> list[Path]:
+        """Other files whose change means the document changed (a SQLite ``-wal``)."""
+
+    def read_document(self, path: Path, state: dict[str, Any]) -> ParseResult:
+        """Every record the document holds now, or — for a database, using ``state`` from
+        the previous read of the same file — at least every record changed since. The
+        result's ``malformed`` is the document's current count (not an increment) and
+        its ``state`` is kept for the next read. Raises ``OSError`` when unreadable."""
+
+
+LogSource: TypeAlias = LineSource | DocumentSource
+
+
+def is_document(source: LogSource) -> TypeGuard[DocumentSource]:
+    """Whether ``source`` reads whole documents (plugins without ``kind`` read lines)."""
+    return getattr(source, "kind", "lines") == "document"
 
 
 def walk_files(root: Path, suffix: str) -> Iterator[Path]:
@@ -78,3 +121,59 @@ def env_dirs(var: str) -> list[Path] | None:
     if not value:
         return None
     return [Path(p.strip()).expanduser() for p in value.split(",") if p.strip()]
+
+
+def home_dirs(var: str, *defaults: str) -> list[Path]:
+    """``var`` as comma-separated directories when set (only those), else ``~/<default>``s."""
+    configured = env_dirs(var)
+    if configured is not None:
+        return configured
+    return [Path.home() / d for d in defaults]
+
+
+def unique_dirs(roots: list[Path]) -> Iterator[Path]:
+    """The existing directories among ``roots``, each once (symlinks resolved)."""
+    seen: set[Path] = set()
+    for root in roots:
+        if not root.is_dir():
+            continue
+        resolved = root.resolve()
+        if resolved not in seen:
+            seen.add(resolved)
+            yield root
+
+
+def provider_for_model(model: str, default: str = "") -> str:
+    """The API vendor a model name belongs to, for agents that do not record it."""
+    m = model.lower().rsplit("/", 1)[-1]
+    for prefixes, provider in _PROVIDERS:
+        if m.startswith(prefixes):
+            return provider
+    return default
+
+
+_PROVIDERS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("claude", "anthropic"), "anthropic"),
+    (("gpt", "o1", "o3", "o4", "codex", "chatgpt"), "openai"),
+    (("gemini", "gemma"), "google"),
+    (("qwen", "qwq"), "alibaba"),
+    (("kimi", "moonshot"), "moonshot"),
+    (("grok",), "xai"),
+    (("deepseek",), "deepseek"),
+    (("glm",), "zhipu"),
+    (("mistral", "devstral", "codestral"), "mistral"),
+)
+
+
+class OneFile:
+    """A reader narrowed to one of its files (the statusline reads only its transcript)."""
+
+    def __init__(self, source: LogSource, path: Path) -> None:
+        self._source = source
+        self._path = path
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._source, name)  # name, splittable, roots, context, parse, …
+
+    def discover(self) -> Iterator[Path]:
+        yield self._path

@@ -4,17 +4,27 @@ A file is read from a byte offset that is always just after a newline. Only comp
 lines are consumed; text after the last newline (a line still being written, or cut off
 by a crash) is parsed provisionally but the offset stays before it, so it is read again
 — whole — next time. Parsing a range twice is harmless because the store upserts.
+
+A document source's file is one task from 0 to its size: the reader reads it whole (or,
+for a database, what changed since the state it left) and the offset jumps to the end.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 from aiusage.records import Observation, UsageEvent
-from aiusage.sources.logs.base import LogSource, ParseResult
+from aiusage.sources.logs.base import (
+    DocumentSource,
+    LineSource,
+    LogSource,
+    ParseResult,
+    is_document,
+)
 
 CHUNK = 8 << 20
 HEAD_BYTES = 4096
@@ -82,6 +92,48 @@ def head_matches(path: str, recorded: str) -> bool:
         return False
 
 
+class Recorded(Protocol):
+    """What the planner recorded about a file last time (the store's ``Cursor``)."""
+
+    @property
+    def device(self) -> int: ...
+    @property
+    def inode(self) -> int: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def mtime_ns(self) -> int: ...
+    @property
+    def state(self) -> dict[str, Any]: ...
+
+
+def document_state(
+    source: DocumentSource, path: Path, st: os.stat_result, cur: Recorded | None
+) -> dict[str, Any] | None:
+    """The state to re-read a document with, or None when neither the document nor any of
+    its companion files changed since ``cur``. The previous state is handed back only for
+    the same file not grown smaller (a database neither replaced nor vacuumed)."""
+    companions = []
+    for companion in source.companions(path):
+        try:
+            c = os.stat(companion)
+        except OSError:
+            c = None
+        # An empty companion (a -wal just created by a reader) is the same as none.
+        companions.append(f"{c.st_size}:{c.st_mtime_ns}:{c.st_ino}" if c and c.st_size else "-")
+    signature = ",".join(companions)
+    if cur is None or (cur.device, cur.inode) != (st.st_dev, st.st_ino):
+        return {"companions": signature}
+    recorded = (cur.size, cur.mtime_ns, cur.state.get("companions"))
+    if recorded == (st.st_size, st.st_mtime_ns, signature):
+        return None
+    state: dict[str, Any] = {}
+    if st.st_size >= cur.size:
+        state = {k: v for k, v in cur.state.items() if k not in ("companions", "tail_malformed")}
+    state["companions"] = signature
+    return state
+
+
 def split_points(path: str, start: int, end: int, target: int) -> list[int]:
     """Line-aligned offsets cutting [start, end) into pieces of about ``target`` bytes."""
     points = [start]
@@ -110,7 +162,10 @@ def run_task(task: ReadTask) -> ReadResult:
     """Read and parse one range. Never raises: a failure is reported in ``error``."""
     result = ReadResult(task=task, offset=task.start, state=dict(task.state))
     try:
-        _read(task, result)
+        if is_document(task.source):
+            _read_document(task, result)
+        else:
+            _read(task, result)
         result.events = keep_best_copies(result.events)
     except OSError as exc:
         result.error = f"{task.path}: {exc.strerror or exc}"
@@ -125,7 +180,7 @@ def _read(task: ReadTask, result: ReadResult) -> None:
     The buffer only grows for a single line longer than it (memory stays bounded by the
     longest line, never by the file).
     """
-    source = task.source
+    source = cast(LineSource, task.source)
     ctx = source.context(Path(task.path))
     buf = bytearray(min(CHUNK, task.end - task.start + 1))
     filled = 0
@@ -165,6 +220,21 @@ def _read(task: ReadTask, result: ReadResult) -> None:
     else:  # a range ends at a line start, so this cannot happen; treat it as a line
         _merge(result, source.parse(rest, len(rest), ctx, result.state))
         result.offset = task.end
+
+
+def _read_document(task: ReadTask, result: ReadResult) -> None:
+    """Read a whole document; keys the planner put in the state (``companions``) stay."""
+    source = task.source
+    assert is_document(source)
+    state = {k: v for k, v in task.state.items() if k != "companions" and k[:1] != "_"}
+    parsed = source.read_document(Path(task.path), state)
+    result.events = parsed.events
+    result.observations = parsed.observations
+    result.malformed = parsed.malformed
+    result.state = dict(parsed.state)
+    if "companions" in task.state:
+        result.state["companions"] = task.state["companions"]
+    result.offset = task.end
 
 
 def _merge(result: ReadResult, parsed: ParseResult) -> None:
