@@ -483,7 +483,7 @@ def test_no_logs_names_the_directories_looked_in(run: Run) -> None:
     home = Path.home()
     result = run("daily")
     assert result.exit_code == 0
-    assert "No Claude Code or Codex usage found" in result.stderr
+    assert "No AI agent usage found" in result.stderr
     for path in (
         Path.home() / ".config" / "claude" / "projects",
         home / ".claude" / "projects",

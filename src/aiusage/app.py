@@ -7,12 +7,22 @@ plain dataclasses they can render or serialise.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
+from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
-from aiusage.analytics.blocks import Block, block_json, build_blocks
+from aiusage.analytics.blocks import (
+    Block,
+    block_json,
+    build_blocks,
+    limit_status,
+    resolve_token_limit,
+)
+from aiusage.analytics.limits import LimitRow, Reading
+from aiusage.analytics.plans import PLANS, Plan
 from aiusage.analytics.reports import KEYS, Period, Report, ReportRow, build_report
 from aiusage.analytics.timezones import (
     day_number_to_date,
@@ -27,27 +37,39 @@ from aiusage.analytics.totals import Totals
 from aiusage.config import Config, load_config
 from aiusage.errors import AiusageError, ConfigError
 from aiusage.ingest import Pricer, Progress, ScanReport, default_sources, scan
+from aiusage.limits import Limits, compute_limits, configured_plans, stored_readings
 from aiusage.pricing import parse_overrides
 from aiusage.records import CostMode
-from aiusage.sources.logs.base import LogSource
+from aiusage.sources.logs.base import LogSource, OneFile
+from aiusage.statusline import StatusLine
+from aiusage.statusline import render as render_statusline
 from aiusage.store import Store, open_store
-from aiusage.store.queries import UsageFilter, aggregate, event_points, time_range
+from aiusage.store.queries import UsageFilter, aggregate, event_counts, event_points, time_range
 
 __all__ = [
     "KEYS",
+    "PLANS",
     "AiusageError",
     "App",
     "AppContext",
     "Block",
+    "LimitRow",
+    "Limits",
     "Period",
+    "Plan",
     "Report",
     "ReportOptions",
     "ReportRow",
     "ScanReport",
+    "SourceStatus",
+    "StatusLine",
     "Summary",
     "Totals",
     "block_json",
+    "limit_status",
     "open_app",
+    "render_statusline",
+    "resolve_token_limit",
 ]
 
 AGENT_ALIASES = {"claude": "claude-code", "claude-code": "claude-code", "codex": "codex"}
@@ -82,6 +104,24 @@ class Summary:
     tz: str
     today: date
     periods: dict[str, dict[str, Totals]] = field(default_factory=dict)  # period → agent → sums
+
+
+@dataclass(slots=True)
+class SourceStatus:
+    """One agent: where it looks, what is there, what is stored and what was skipped."""
+
+    name: str
+    roots: list[tuple[str, bool]]  # (directory, exists)
+    files: int
+    events: int
+    first_ms: int | None
+    last_ms: int | None
+    malformed: int
+    errors: list[str]
+
+
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
 
 
 class App:
@@ -158,11 +198,95 @@ class App:
             descending=opts.descending,
         )
 
-    def blocks(self, opts: ReportOptions, hours: int = 5) -> list[Block]:
+    def blocks(self, opts: ReportOptions, hours: int = 5, now_ms: int | None = None) -> list[Block]:
+        """Each agent's 5-hour blocks (all history: a block depends on what came before,
+        so --since/--until only choose which blocks are shown)."""
         tz = self.tz(opts.tz)
-        points = event_points(self.store.db, self._filter(opts, tz), self._mode(opts))
-        blocks = build_blocks(points, int(time.time() * 1000), hours)
+        flt = self._filter(opts, tz)
+        everything = UsageFilter(sources=flt.sources, project=flt.project)
+        points = event_points(self.store.db, everything, self._mode(opts))
+        now = now_ms if now_ms is not None else _now_ms()
+        blocks = [
+            b
+            for b in build_blocks(points, now, hours)
+            if (flt.since_ms is None or b.end_ms > flt.since_ms)
+            and (flt.until_ms is None or b.start_ms < flt.until_ms)
+        ]
         return blocks[::-1] if opts.descending else blocks
+
+    def recent_blocks(self, agents: Sequence[str], now_ms: int, hours: int = 5) -> list[Block]:
+        """The latest blocks without reading all history: look back until a silence longer
+        than a block (where block boundaries restart) is in view, at most 16 days."""
+        sources = normalize_agents(agents)
+        lookback = DAY_MS
+        while True:
+            since = now_ms - lookback
+            flt = UsageFilter(since_ms=since, sources=sources)
+            points = event_points(self.store.db, flt, self._mode(ReportOptions()))
+            gap = hours * HOUR_MS
+            stamps = [since, *(p.ts_ms for p in points)]
+            if lookback >= 16 * DAY_MS or any(b - a > gap for a, b in pairwise(stamps)):
+                return build_blocks(points, now_ms, hours)
+            lookback *= 2
+
+    # -- limits ------------------------------------------------------------------------
+    def plans(self) -> dict[str, Plan]:
+        """The configured plan of each agent (``[plans]`` in the config file)."""
+        return configured_plans(self.config.plans)
+
+    def limits(self, now_ms: int | None = None, fetch: bool = False) -> Limits:
+        """Every window of every agent: official readings first, then estimates."""
+        return compute_limits(self, now_ms if now_ms is not None else _now_ms(), fetch)
+
+    def latest_readings(self, account: str, now_ms: int) -> list[Reading]:
+        return [r for r in stored_readings(self, now_ms - 8 * DAY_MS) if r.account == account]
+
+    def statusline(self, hook: Mapping[str, Any], now_ms: int | None = None) -> StatusLine:
+        """Record a Claude Code statusline payload and sum up for its one line."""
+        from aiusage.statusline import build
+
+        return build(self, hook, now_ms if now_ms is not None else _now_ms())
+
+    def refresh_file(self, path: Path, agent: str) -> ScanReport:
+        """Read what is new in one log file of one agent (the statusline's transcript)."""
+        source = next((s for s in self.sources if s.name == agent), None)
+        if source is None or not path.is_file():
+            return ScanReport()
+        pricer = Pricer(self.store, parse_overrides(self.config.price_overrides))
+        return scan(self.store, [OneFile(source, path)], pricer)
+
+    def today_cost(self, now_ms: int, agents: Sequence[str] = ()) -> tuple[float, int]:
+        """Today's cost (local day) and how many of today's requests have no known price."""
+        tz = self.tz(None)
+        today = local_date(now_ms, tz)
+        opts = ReportOptions(since=today, until=today, agents=tuple(agents))
+        flt = self._filter(opts, tz)
+        self.store.refresh_rollup()
+        offsets = offset_segments(tz, flt.since_ms or now_ms, now_ms)
+        rows = aggregate(self.store.db, flt, self._mode(opts), by_day=True, offsets=offsets)
+        return sum(r.cost_usd for r in rows), sum(r.unpriced for r in rows)
+
+    # -- sources ------------------------------------------------------------------------
+    def source_status(self, scan: ScanReport) -> list[SourceStatus]:
+        counts = {str(r[0]): r for r in event_counts(self.store.db)}
+        summaries = {s.name: s for s in scan.sources}
+        out = []
+        for source in self.sources:
+            row = counts.get(source.name)
+            summary = summaries.get(source.name)
+            out.append(
+                SourceStatus(
+                    name=source.name,
+                    roots=[(str(r), r.is_dir()) for r in source.roots()],
+                    files=summary.files if summary else 0,
+                    events=int(str(row[1])) if row else 0,
+                    first_ms=int(str(row[2])) if row else None,
+                    last_ms=int(str(row[3])) if row else None,
+                    malformed=summary.malformed if summary else 0,
+                    errors=list(summary.errors) if summary else [],
+                )
+            )
+        return out
 
     def summary(self, tz_name: str | None = None) -> Summary:
         tz = self.tz(tz_name)
@@ -205,3 +329,7 @@ def open_app(ctx: AppContext | None = None) -> App:
     store = open_store(url)
     sources = list(ctx.sources) if ctx.sources is not None else default_sources()
     return App(config, store, sources)
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)

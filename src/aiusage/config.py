@@ -53,7 +53,24 @@ SETTINGS: tuple[Setting, ...] = (
         "auto: use a cost the log reports where present, else calculate; calculate: always "
         "from tokens; display: reported costs only.",
     ),
+    Setting(
+        "claude_oauth_usage",
+        False,
+        "AIUSAGE_CLAUDE_OAUTH_USAGE",
+        "Opt in (true/false): `aiusage limits` also asks Anthropic's OAuth usage endpoint for "
+        "your subscription's official 5-hour, weekly and per-model use, with Claude Code's "
+        "token (read, never refreshed or written). Anthropic rate-limits it: at most every "
+        "5 minutes.",
+    ),
+    Setting(
+        "codex_usage_api",
+        False,
+        "AIUSAGE_CODEX_USAGE_API",
+        "Opt in (true/false): `aiusage limits` also asks ChatGPT's usage endpoint for your "
+        "Codex plan's official windows and credits, with the Codex CLI's token (read only).",
+    ),
 )
+BOOLEAN_SETTINGS = frozenset({"claude_oauth_usage", "codex_usage_api"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +81,10 @@ class Config:
     cost_mode: str = "auto"
     #: ``[pricing.models."name"]`` tables (USD per million tokens), parsed by pricing.py.
     price_overrides: dict[str, Any] = field(default_factory=dict)
+    #: ``[plans]``: agent → plan name (``claude-code = "max5"``), for estimated limits.
+    plans: dict[str, str] = field(default_factory=dict)
+    claude_oauth_usage: bool = False
+    codex_usage_api: bool = False
     path: Path | None = None
 
 
@@ -80,7 +101,7 @@ def load_config(path: Path | None = None) -> Config:
     for setting in SETTINGS:
         value = os.environ.get(setting.env) or raw.get(setting.name, setting.default)
         values[setting.name] = value
-    unknown = set(raw) - {s.name for s in SETTINGS} - {"pricing"}
+    unknown = set(raw) - {s.name for s in SETTINGS} - {"pricing", "plans"}
     if unknown:
         raise ConfigError(
             f"unknown setting(s) in {path}: {', '.join(sorted(unknown))}",
@@ -90,11 +111,33 @@ def load_config(path: Path | None = None) -> Config:
     models = pricing.get("models", {}) if isinstance(pricing, dict) else {}
     if not isinstance(models, dict):
         raise ConfigError(f"[pricing.models] in {path} must be a table")
+    plans = raw.get("plans", {})
+    if not isinstance(plans, dict) or not all(isinstance(v, str) for v in plans.values()):
+        raise ConfigError(
+            f"[plans] in {path} must map agents to plan names",
+            hint='e.g. [plans] then claude-code = "max5" (see `aiusage limits --plans`)',
+        )
+    for name in BOOLEAN_SETTINGS:
+        values[name] = _boolean(name, values[name])
     return Config(
         database_url=values["database_url"] or default_database_url(),
+        plans={str(k): v for k, v in plans.items()},
+        claude_oauth_usage=values["claude_oauth_usage"],
+        codex_usage_api=values["codex_usage_api"],
         timezone=values["timezone"],
         start_of_week=str(values["start_of_week"]).lower(),
         cost_mode=str(values["cost_mode"]).lower(),
         price_overrides=models,
         path=path,
     )
+
+
+def _boolean(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {value!r}")

@@ -155,8 +155,8 @@ def test_rate_limits_become_observations(tmp_path: Path) -> None:
     ]
     result = _read(tmp_path, lines)
     obs = {o.window: o for o in result.observations}
-    assert set(obs) == {"primary", "secondary"}
-    p, s = obs["primary"], obs["secondary"]
+    assert set(obs) == {"5h", "7d"}
+    p, s = obs["5h"], obs["7d"]
     assert (p.value, s.value) == (17.6, 53.8)
     assert (p.resets_at_ms, s.resets_at_ms) == (1_793_676_648_000, 1_793_967_648_000)
     assert (p.meta["window_minutes"], s.meta["window_minutes"]) == (300, 10080)
@@ -172,8 +172,8 @@ def test_older_resets_in_seconds_is_relative_to_the_event(tmp_path: Path) -> Non
         codex_token_count(at, info_null=True, rate_limits=codex_rate_limits(resets_in=(600, 86400)))
     ]
     obs = {o.window: o for o in _read(tmp_path, lines).observations}
-    assert obs["primary"].resets_at_ms == ms(at) + 600_000
-    assert obs["secondary"].resets_at_ms == ms(at) + 86_400_000
+    assert obs["5h"].resets_at_ms == ms(at) + 600_000
+    assert obs["7d"].resets_at_ms == ms(at) + 86_400_000
 
 
 def test_info_null_carries_rate_limits_only(tmp_path: Path) -> None:
@@ -207,13 +207,13 @@ def test_repeated_rate_limit_readings_are_stored_when_they_change(tmp_path: Path
     ]
     kept = sorted((o.ts_ms, o.window, o.value) for o in _read(tmp_path, lines).observations)
     assert kept == [
-        (ms("2026-11-03T01:01:00Z"), "primary", 10.0),
-        (ms("2026-11-03T01:01:00Z"), "secondary", 20.0),
-        (ms("2026-11-03T01:04:00Z"), "primary", 11.0),  # secondary unchanged: skipped
-        (ms("2026-11-03T01:06:30Z"), "primary", 10.0),
-        (ms("2026-11-03T01:06:30Z"), "secondary", 20.0),  # 5 min since its last reading
-        (ms("2026-11-03T01:12:00Z"), "primary", 10.0),
-        (ms("2026-11-03T01:12:00Z"), "secondary", 20.0),
+        (ms("2026-11-03T01:01:00Z"), "5h", 10.0),
+        (ms("2026-11-03T01:01:00Z"), "7d", 20.0),
+        (ms("2026-11-03T01:04:00Z"), "5h", 11.0),  # secondary unchanged: skipped
+        (ms("2026-11-03T01:06:30Z"), "5h", 10.0),
+        (ms("2026-11-03T01:06:30Z"), "7d", 20.0),  # 5 min since its last reading
+        (ms("2026-11-03T01:12:00Z"), "5h", 10.0),
+        (ms("2026-11-03T01:12:00Z"), "7d", 20.0),
     ]
 
 
@@ -323,9 +323,9 @@ def test_observations_reach_the_store(tmp_path: Path, store: Store) -> None:
     report = scan(store, [CodexSource(tmp_path)], Pricer(store, {}), workers=1)
     assert report.observations_written == 4
     latest = {r[2]: r for r in observations_latest(store.db)}
-    assert latest["primary"][3] == 12.5
-    assert latest["secondary"][3] == 21.0
-    assert latest["primary"][6] == 1_793_676_648_000
+    assert latest["5h"][3] == 12.5
+    assert latest["7d"][3] == 21.0
+    assert latest["5h"][6] == 1_793_676_648_000
 
 
 def test_roots_default_and_codex_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
-from datetime import datetime
-from typing import Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from aiusage.app import (
-    AiusageError,
-    App,
-    Period,
-    ScanReport,
-    block_json,
-    open_app,
-)
+from aiusage.app import App, Period, ScanReport
 from aiusage.cli import options as o
-from aiusage.cli.progress import ScanProgress
+from aiusage.cli.common import dump as _dump
+from aiusage.cli.common import err, nothing_found, out, refresh, with_app
 
 app = typer.Typer(
     name="aiusage",
@@ -30,47 +19,6 @@ app = typer.Typer(
     add_completion=True,
     rich_markup_mode="rich",
 )
-out = Console(soft_wrap=False)
-err = Console(stderr=True)
-
-
-def _fail(exc: AiusageError) -> None:
-    err.print(f"[red]error:[/] {exc.args[0] if exc.args else exc}")
-    if exc.hint:
-        err.print(f"  [dim]hint:[/] {exc.hint}")
-    raise typer.Exit(2)
-
-
-def _refresh(application: App, agents: tuple[str, ...], quiet: bool) -> ScanReport:
-    with ScanProgress(err, enabled=not quiet) as progress:
-        return application.refresh(progress=progress.update, agents=agents)
-
-
-def _nothing_found(application: App, scan: ScanReport) -> bool:
-    if scan.files_seen or application.store.db.scalar("SELECT 1 FROM usage_events LIMIT 1"):
-        return False
-    err.print("[yellow]No Claude Code or Codex usage found.[/] Looked in:")
-    for path in application.looked_in():
-        err.print(f"  {escape(path)}", soft_wrap=True)  # whole, so it can be copied
-    err.print(
-        "[dim]Set CLAUDE_CONFIG_DIR or CODEX_HOME if your agents keep their logs elsewhere.[/]"
-    )
-    return True
-
-
-def _with_app(database: str | None, body: Callable[[App], None]) -> None:
-    try:
-        application = open_app(o.app_context(database))
-        try:
-            body(application)
-        finally:
-            application.close()
-    except AiusageError as exc:
-        _fail(exc)
-
-
-def _dump(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 @app.callback(invoke_without_command=True)
@@ -86,8 +34,8 @@ def summary(
         return
 
     def body(application: App) -> None:
-        scan = _refresh(application, (), json_out)
-        if _nothing_found(application, scan):
+        scan = refresh(application, (), json_out)
+        if nothing_found(application, scan):
             return
         result = application.summary(tz)
         if json_out:
@@ -111,7 +59,7 @@ def summary(
             "(--breakdown, --json, --since, --help)[/]"
         )
 
-    _with_app(database, body)
+    with_app(database, body)
 
 
 def _report_command(period: Period) -> Callable[..., None]:
@@ -136,8 +84,8 @@ def _report_command(period: Period) -> Callable[..., None]:
         )
 
         def body(application: App) -> None:
-            scan = ScanReport() if no_refresh else _refresh(application, opts.agents, json_out)
-            if not no_refresh and _nothing_found(application, scan):
+            scan = ScanReport() if no_refresh else refresh(application, opts.agents, json_out)
+            if not no_refresh and nothing_found(application, scan):
                 if json_out:
                     _dump(application.report(period, opts).to_json(application.tz(tz), breakdown))
                 return
@@ -150,7 +98,7 @@ def _report_command(period: Period) -> Callable[..., None]:
             render_report(out, report, application.tz_name(tz), breakdown)
             render_scan_notes(err, scan, verbose)
 
-        _with_app(database, body)
+        with_app(database, body)
 
     command.__doc__ = {
         Period.DAILY: "Usage and cost per day.",
@@ -166,42 +114,6 @@ for _period in (Period.DAILY, Period.WEEKLY, Period.MONTHLY, Period.SESSION):
 
 
 @app.command()
-def blocks(
-    since: o.Since = None,
-    until: o.Until = None,
-    tz: o.Tz = None,
-    agent: o.Agent = None,
-    project: o.Project = None,
-    mode: o.Mode = None,
-    order: o.Order = "asc",
-    json_out: o.Json = False,
-    database: o.Database = None,
-    verbose: o.Verbose = False,
-) -> None:
-    """Five-hour usage blocks, with burn rate and projection for the active one."""
-    opts = o.report_options(since, until, tz, None, agent, project, False, mode, order)
-
-    def body(application: App) -> None:
-        scan = _refresh(application, opts.agents, json_out)
-        zone = application.tz(tz)
-        now_ms = int(datetime.now().timestamp() * 1000)
-
-        def iso(ms: int) -> str:
-            return datetime.fromtimestamp(ms / 1000, zone).isoformat(timespec="minutes")
-
-        result = application.blocks(opts)
-        if json_out:
-            _dump({"blocks": [block_json(b, now_ms, iso) for b in result]})
-            return
-        from aiusage.cli.render import render_blocks, render_scan_notes
-
-        render_blocks(out, result, iso)
-        render_scan_notes(err, scan, verbose)
-
-    _with_app(database, body)
-
-
-@app.command()
 def paths(database: o.Database = None) -> None:
     """Where aiusage looks for agent logs and keeps its data."""
 
@@ -213,7 +125,25 @@ def paths(database: o.Database = None) -> None:
                 state = "found" if root.is_dir() else "missing"
                 out.print(f"{source.name:12} {root}  [dim]({state})[/]")
 
-    _with_app(database, body)
+    with_app(database, body)
+
+
+def _register_command_groups() -> None:
+    """Commands that live in their own modules add themselves to ``app``."""
+    from aiusage.cli import blocks, limits, sources
+
+    for module in (blocks, limits, sources):
+        module.register(app)
+
+    @app.command(name="statusline", context_settings={"ignore_unknown_options": True})
+    def statusline(database: o.Database = None) -> None:
+        """Claude Code statusline: reads the hook JSON on stdin, prints one line (fast)."""
+        from aiusage.cli.statusline import run
+
+        raise typer.Exit(run(["--database", database] if database else []))
+
+
+_register_command_groups()
 
 
 def main() -> None:

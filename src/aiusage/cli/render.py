@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from aiusage.app import KEYS, Block, Period, Report, ReportRow, ScanReport, Summary, Totals
+from aiusage.app import KEYS, Period, Report, ReportRow, ScanReport, Summary, Totals
 
 TITLES = {
     Period.DAILY: "Daily usage",
@@ -54,16 +53,18 @@ def _add_rows(table: Table, period: Period, rows: list[ReportRow], breakdown: bo
         extra = [row.key]
         if period is Period.SESSION:
             extra.append(next(iter(sorted(row.projects)), ""))
-        table.add_row(*extra, ", ".join(_short(m) for m in row.models), *_token_cells(row.totals))
+        table.add_row(
+            *extra, ", ".join(short_model(m) for m in row.models), *_token_cells(row.totals)
+        )
         if breakdown and len(row.by_model) > 0:
             for model, totals in sorted(row.by_model.items()):
                 blanks = [""] * (len(extra) - 1)
                 table.add_row(
-                    "", *blanks, f"  └ {_short(model)}", *_token_cells(totals), style="dim"
+                    "", *blanks, f"  └ {short_model(model)}", *_token_cells(totals), style="dim"
                 )
 
 
-def _short(model: str) -> str:
+def short_model(model: str) -> str:
     """claude-sonnet-4-5-20250929 → sonnet-4-5 (the date suffix adds nothing in a table)."""
     name = model.removeprefix("claude-")
     parts = name.rsplit("-", 1)
@@ -98,29 +99,6 @@ def render_report(
             f"[yellow]No known price for: {names}. Their cost is not included (shown as "
             "'+ ?'); add a [pricing.models] entry to the config file to price them.[/]"
         )
-
-
-def render_blocks(console: Console, blocks: list[Block], iso: Any) -> None:
-    table = Table(title="5-hour blocks", title_justify="left", header_style="bold")
-    for name in ("Start", "End", "Status", "Models", "Tokens", "Cost", "Burn rate"):
-        table.add_column(name, justify="right" if name in ("Tokens", "Cost") else "left")
-    for b in blocks:
-        if b.is_gap:
-            table.add_row(iso(b.start_ms), iso(b.end_ms), "gap", "", "", "", "", style="dim")
-            continue
-        rate = b.burn_rate()
-        table.add_row(
-            iso(b.start_ms),
-            iso(b.end_ms),
-            "[green]active[/]" if b.is_active else "done",
-            ", ".join(_short(m) for m in sorted(b.models)),
-            n(b.totals.total_tokens),
-            usd(b.totals.cost_usd, b.totals.unpriced_events),
-            f"{rate['tokens_per_minute']:,.0f} tok/min · ${rate['cost_per_hour']:,.2f}/h"
-            if rate
-            else "",
-        )
-    console.print(table)
 
 
 def render_summary(console: Console, summary: Summary) -> None:

@@ -212,3 +212,26 @@ def observations_latest(db: Database) -> list[tuple[object, ...]]:
     )
     db.commit()
     return rows
+
+
+def window_readings(db: Database, since_ms: int) -> list[tuple[object, ...]]:
+    """'Percent used' readings of subscription windows since ``since_ms``, oldest first:
+    (account, window, ts_ms, value, resets_at_ms, source, meta)."""
+    rows = db.query(
+        "SELECT account, window_name, ts_ms, value, resets_at_ms, source, meta "
+        "FROM observations WHERE metric = 'window_used_percent' AND ts_ms >= :since "
+        "ORDER BY ts_ms",
+        {"since": since_ms},
+    )
+    db.commit()
+    return rows
+
+
+def event_counts(db: Database) -> list[tuple[object, ...]]:
+    """Per source: visible events, first and last event time."""
+    rows = db.query(
+        "SELECT source, COUNT(*), MIN(ts_ms), MAX(ts_ms) FROM usage_events "
+        "WHERE hidden = 0 GROUP BY source ORDER BY source"
+    )
+    db.commit()
+    return rows

@@ -237,6 +237,10 @@ class Store:
                     hi = int(row[1]) if hi is None else max(hi, int(row[1]))
         return None if lo is None or hi is None else (lo, hi)
 
+    def add_observations(self, observations: Iterable[Observation]) -> None:
+        """Store readings (a reading already stored for the same moment is kept)."""
+        self.write(observations=observations)
+
     def add_events(self, events: Iterable[UsageEvent]) -> None:
         """Store events whose cost is reported or unknown (tests, manual entries)."""
         self.write([event_row(e, None) for e in events])

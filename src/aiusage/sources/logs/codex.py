@@ -227,16 +227,30 @@ def _limits(limits: _RateLimits, ts: int) -> Iterator[Observation]:
             resets = int(window.resets_at * 1000)
         elif window.resets_in_seconds is not None:
             resets = ts + int(window.resets_in_seconds * 1000)
+        meta: dict[str, Any] = {"name": name}
+        if window.window_minutes:
+            meta["window_minutes"] = window.window_minutes
         yield Observation(
             ts_ms=ts,
             account=SOURCE,
             metric="window_used_percent",
             value=float(window.used_percent),
-            window=name,
+            window=window_name(window.window_minutes, name),
             limit=100.0,
             unit="%",
             resets_at_ms=resets,
             source=SOURCE,
             kind="official",
-            meta={"window_minutes": window.window_minutes} if window.window_minutes else {},
+            meta=meta,
         )
+
+
+def window_name(minutes: int | None, fallback: str) -> str:
+    """'5h', '7d' or '<n>m' from a window's length, so every source names windows alike."""
+    if not minutes:
+        return fallback
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440}d"
+    if minutes % 60 == 0:
+        return f"{minutes // 60}h"
+    return f"{minutes}m"

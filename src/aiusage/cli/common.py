@@ -1,0 +1,59 @@
+"""What every command shares: the consoles, error handling, refreshing and JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from aiusage.app import AiusageError, App, ScanReport, open_app
+from aiusage.cli import options as o
+from aiusage.cli.progress import ScanProgress
+
+out = Console(soft_wrap=False)
+err = Console(stderr=True)
+
+
+def fail(exc: AiusageError) -> None:
+    err.print(f"[red]error:[/] {exc.args[0] if exc.args else exc}")
+    if exc.hint:
+        err.print(f"  [dim]hint:[/] {exc.hint}")
+    raise typer.Exit(2)
+
+
+def refresh(application: App, agents: tuple[str, ...], quiet: bool) -> ScanReport:
+    with ScanProgress(err, enabled=not quiet) as progress:
+        return application.refresh(progress=progress.update, agents=agents)
+
+
+def nothing_found(application: App, scan: ScanReport) -> bool:
+    if scan.files_seen or application.store.db.scalar("SELECT 1 FROM usage_events LIMIT 1"):
+        return False
+    err.print("[yellow]No AI agent usage found.[/] Looked in:")
+    for path in application.looked_in():
+        err.print(f"  {escape(path)}", soft_wrap=True)  # whole, so it can be copied
+    err.print(
+        "[dim]Set CLAUDE_CONFIG_DIR, CODEX_HOME, … if your agents keep their logs elsewhere "
+        "(`aiusage sources` lists every agent and its variable).[/]"
+    )
+    return True
+
+
+def with_app(database: str | None, body: Callable[[App], None]) -> None:
+    try:
+        application = open_app(o.app_context(database))
+        try:
+            body(application)
+        finally:
+            application.close()
+    except AiusageError as exc:
+        fail(exc)
+
+
+def dump(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")

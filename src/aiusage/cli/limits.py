@@ -1,0 +1,169 @@
+"""``aiusage limits``: every subscription window, official where possible, and run-out time."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from aiusage.app import PLANS, App, LimitRow
+from aiusage.cli import options as o
+from aiusage.cli.common import dump, err, out, refresh, with_app
+
+Fetch = Annotated[
+    bool,
+    typer.Option(
+        "--fetch/--no-fetch",
+        help="Ask the official usage endpoints you opted into (claude_oauth_usage, "
+        "codex_usage_api in the config file).",
+    ),
+]
+ListPlans = Annotated[bool, typer.Option("--plans", help="List the known plans and exit.")]
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="limits")(limits)
+
+
+def limits(
+    tz: o.Tz = None,
+    fetch: Fetch = True,
+    plans: ListPlans = False,
+    json_out: o.Json = False,
+    database: o.Database = None,
+    verbose: o.Verbose = False,
+) -> None:
+    """How much of each 5-hour, weekly and monthly allowance is used, when it resets, and
+    when it runs out at the current pace. Official numbers where the provider gives them;
+    everything else is marked estimated."""
+    if plans:
+        _print_plans(json_out)
+        return
+
+    def body(application: App) -> None:
+        scan = refresh(application, (), json_out)
+        now_ms = int(time.time() * 1000)
+        result = application.limits(now_ms=now_ms, fetch=fetch)
+        zone = application.tz(tz)
+
+        def iso(ms: int) -> str:
+            return datetime.fromtimestamp(ms / 1000, zone).isoformat(timespec="minutes")
+
+        if json_out:
+            dump(
+                {
+                    "limits": [r.to_json(iso) for r in result.rows],
+                    "timezone": application.tz_name(tz),
+                    "errors": result.errors,
+                }
+            )
+            return
+        from aiusage.cli.render import render_scan_notes
+
+        _render(result.rows, iso, now_ms, application.tz_name(tz))
+        for error in result.errors:
+            err.print(f"[red]{error}[/]")
+        render_scan_notes(err, scan, verbose)
+
+    with_app(database, body)
+
+
+def until(ms: int | None, now_ms: int) -> str:
+    """'2h05m' / '3d04h' from now to ``ms``."""
+    if ms is None:
+        return ""
+    minutes = max(ms - now_ms, 0) // 60_000
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    return f"{days}d{hours:02d}h" if days else f"{hours}h{mins:02d}m"
+
+
+def _render(rows: list[LimitRow], iso: Any, now_ms: int, tz: str) -> None:
+    if not rows:
+        out.print(
+            "[yellow]No limits known yet.[/] Official readings come from Codex logs, "
+            "`aiusage statusline` in Claude Code, or the opt-in endpoints; estimates need "
+            "history or a plan (`[plans]` in the config file, see `aiusage limits --plans`)."
+        )
+        return
+    table = Table(title=f"Limits ({tz})", title_justify="left", header_style="bold")
+    for name in ("Source", "Window", "Used", "Resets", "In", "Kind", "Burn", "Runs out"):
+        table.add_column(name, justify="right" if name in ("Used", "In", "Burn") else "left")
+    for r in rows:
+        used = "?" if r.used_percent is None else f"{r.used_percent:.1f}%"
+        style = (
+            "red"
+            if (r.used_percent or 0) >= 90
+            else "yellow"
+            if (r.used_percent or 0) >= 70
+            else ""
+        )
+        kind = r.kind if r.kind == "official" else f"[dim]estimated ({r.origin})[/]"
+        runs_out = (
+            f"[red]{iso(r.exhausts_at_ms)}[/] (in {until(r.exhausts_at_ms, now_ms)})"
+            if r.exhausts_at_ms
+            else ("[green]not before reset[/]" if r.burn_rate else "")
+        )
+        table.add_row(
+            r.source,
+            r.window,
+            f"[{style}]{used}[/]" if style else used,
+            iso(r.resets_at_ms) if r.resets_at_ms else "",
+            until(r.resets_at_ms, now_ms),
+            kind,
+            f"{r.burn_rate:.1f}%/h" if r.burn_rate else "",
+            runs_out,
+        )
+    out.print(table)
+    notes = sorted({f"{r.source} {r.window}: {r.note}" for r in rows if r.note})
+    for note in notes:
+        out.print(f"[dim]{note}[/]")
+
+
+def _print_plans(json_out: bool) -> None:
+    if json_out:
+        dump(
+            {
+                "plans": [
+                    {
+                        "key": p.key,
+                        "agent": p.agent,
+                        "label": p.label,
+                        "note": p.note,
+                        "windows": [
+                            {
+                                "window": w.window,
+                                "tokens": w.tokens,
+                                "cost_usd": w.cost_usd,
+                                "messages": w.messages,
+                                "requests": w.requests,
+                            }
+                            for w in p.windows
+                        ],
+                    }
+                    for p in PLANS.values()
+                ]
+            }
+        )
+        return
+    table = Table(title="Known plans (sizes are estimates)", title_justify="left")
+    for name in ("Plan", "Agent", "Windows", "Size per window", "Note"):
+        table.add_column(name)
+    for p in PLANS.values():
+        sizes = []
+        for w in p.windows:
+            parts = [
+                f"{w.tokens:,} tokens" if w.tokens else "",
+                f"${w.cost_usd:,.0f}" if w.cost_usd else "",
+                f"{w.messages:,} messages" if w.messages else "",
+                f"{w.requests:,} premium requests" if w.requests else "",
+            ]
+            sizes.append(f"{w.window}: " + (", ".join(x for x in parts if x) or "unknown"))
+        table.add_row(
+            p.key, p.agent, ", ".join(w.window for w in p.windows), "; ".join(sizes), p.note
+        )
+    out.print(table)
+    out.print('[dim]Set yours in the config file: [plans] then claude-code = "claude-max5".[/]')

@@ -1,0 +1,84 @@
+"""``aiusage sources``: which agents were found, where, how much is stored, what was skipped."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import typer
+from rich.table import Table
+
+from aiusage.app import App
+from aiusage.cli import options as o
+from aiusage.cli.common import dump, out, refresh, with_app
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="sources")(sources)
+
+
+def sources(
+    json_out: o.Json = False,
+    database: o.Database = None,
+    verbose: o.Verbose = False,
+) -> None:
+    """Every agent aiusage reads: its directories, files, stored records and skipped lines."""
+
+    def body(application: App) -> None:
+        scan = refresh(application, (), json_out)
+        rows = application.source_status(scan)
+        zone = application.tz(None)
+
+        def iso(ms: int | None) -> str | None:
+            if ms is None:
+                return None
+            return datetime.fromtimestamp(ms / 1000, zone).isoformat(timespec="minutes")
+
+        if json_out:
+            dump(
+                {
+                    "sources": [
+                        {
+                            "name": r.name,
+                            "detected": any(found for _, found in r.roots) or r.events > 0,
+                            "roots": [{"path": p, "exists": found} for p, found in r.roots],
+                            "files": r.files,
+                            "records": r.events,
+                            "first": iso(r.first_ms),
+                            "last": iso(r.last_ms),
+                            "skipped_lines": r.malformed,
+                            "errors": r.errors,
+                        }
+                        for r in rows
+                    ]
+                }
+            )
+            return
+        table = Table(title="Agents", title_justify="left", header_style="bold")
+        for name in ("Agent", "Where", "Files", "Records", "Last used", "Skipped"):
+            table.add_column(
+                name, justify="right" if name in ("Files", "Records", "Skipped") else "left"
+            )
+        for r in rows:
+            found = [p for p, ok in r.roots if ok]
+            where = (
+                "\n".join(found)
+                if found
+                else f"[dim]not found ({r.roots[0][0]}…)[/]"
+                if r.roots
+                else ""
+            )
+            if verbose and not found:
+                where = "[dim]" + "\n".join(p for p, _ in r.roots) + " (none exist)[/]"
+            table.add_row(
+                r.name if found or r.events else f"[dim]{r.name}[/]",
+                where,
+                f"{r.files:,}",
+                f"{r.events:,}",
+                iso(r.last_ms) or "",
+                f"[yellow]{r.malformed:,}[/]" if r.malformed else "0",
+            )
+            for error in r.errors:
+                table.add_row("", f"[red]{error}[/]", "", "", "", "")
+        out.print(table)
+
+    with_app(database, body)
