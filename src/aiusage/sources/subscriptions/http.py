@@ -93,6 +93,10 @@ def get_json(
     try:
         with httpx.Client(transport=transport, timeout=timeout_s, follow_redirects=False) as c:
             response = c.get(endpoint.url, headers=dict(headers))
+    except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+        raise SourceError(
+            f"{where}: not a valid http(s) URL", hint="check the base URL given for this source"
+        ) from None
     except httpx.TimeoutException:
         raise SourceUnavailableError(
             f"{where}: no answer within {timeout_s:g} s",
@@ -107,10 +111,6 @@ def get_json(
         raise SourceUnavailableError(
             f"{where}: the connection failed ({type(exc).__name__})",
             hint="check the network connection (and any proxy), then try again",
-        ) from None
-    except (httpx.InvalidURL, httpx.UnsupportedProtocol):
-        raise SourceError(
-            f"{where}: not a valid http(s) URL", hint="check the base URL given for this source"
         ) from None
     now = current_ms() if now_ms is None else now_ms
     _raise_for_status(endpoint, response, secrets, now)

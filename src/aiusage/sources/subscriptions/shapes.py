@@ -37,9 +37,9 @@ def numeric(value: object, path: str) -> float:
         try:
             parsed = float(value.strip())
         except ValueError:
-            raise BadShape(f"{path} is the string {value[:40]!r}, expected a number") from None
+            raise BadShape(f"{path} is {_quoted(value)}, expected a number") from None
         if parsed != parsed or parsed in (float("inf"), float("-inf")):
-            raise BadShape(f"{path} is {value[:40]!r}, expected a finite number")
+            raise BadShape(f"{path} is {_quoted(value)}, expected a finite number")
         return parsed
     return number(value, path)
 
@@ -54,7 +54,13 @@ def _kind(value: object) -> str:
     if value is None:
         return "null"
     names = {bool: "a boolean", str: "a string", list: "a list", dict: "an object"}
+    names |= {int: "a number", float: "a number"}
     return names.get(type(value), f"a {type(value).__name__}")
+
+
+def _quoted(text: str) -> str:
+    """A short string quoted for an error; a long one (it might be a secret) only described."""
+    return repr(text) if len(text) <= 16 else f"a string of {len(text)} characters"
 
 
 def instant_ms(value: object) -> int | None:
