@@ -211,3 +211,35 @@ def test_sources_lists_every_agent_with_its_records(claude: Path) -> None:
     assert by_name["claude-code"]["detected"] is True
     assert by_name["codex"]["detected"] is False
     assert all({"roots", "files", "records", "errors"} <= set(s) for s in data)
+
+
+def test_opted_in_oauth_usage_is_fetched_stored_and_shown(
+    claude: Path, isolated_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from aiusage.fake import claude_oauth as fake
+
+    monkeypatch.delenv("CLAUDE_CODE_OAUTH_TOKEN", raising=False)
+    server = fake.FakeClaudeOAuth()
+    with server:
+        creds = claude / ".credentials.json"
+        claude.mkdir(parents=True)
+        far = int(time.time() * 1000) + 8 * 3_600_000
+        creds.write_text(
+            json.dumps({"claudeAiOauth": {"accessToken": server.token, "expiresAt": far}})
+        )
+        isolated_home.mkdir(parents=True, exist_ok=True)
+        (isolated_home / "config.toml").write_text(
+            f'claude_oauth_usage = true\nclaude_oauth_base_url = "{server.base_url}"\n'
+        )
+        before = creds.read_bytes()
+        result = cli("limits", "--json")
+        data = json.loads(result.stdout)
+        assert server.token not in result.stdout
+        oauth = [r for r in data["limits"] if r["origin"] == "claude-oauth"]
+        assert oauth and all(r["kind"] == "official" for r in oauth)
+        assert data["errors"] == []
+        assert creds.read_bytes() == before  # read, never written back
+        server.script(fake.expired_token())
+        data = json.loads(cli("limits", "--json").stdout)
+        assert len(data["errors"]) == 1 and "Claude OAuth usage" in data["errors"][0]
+        assert server.token not in data["errors"][0]

@@ -70,6 +70,20 @@ SETTINGS: tuple[Setting, ...] = (
         "Codex plan's official windows and credits, with the Codex CLI's token (read only).",
     ),
 )
+SETTINGS += (
+    Setting(
+        "claude_oauth_base_url",
+        None,
+        "AIUSAGE_CLAUDE_OAUTH_BASE_URL",
+        "Base URL of Anthropic's API for claude_oauth_usage (default https://api.anthropic.com).",
+    ),
+    Setting(
+        "codex_usage_base_url",
+        None,
+        "AIUSAGE_CODEX_USAGE_BASE_URL",
+        "Base URL of ChatGPT for codex_usage_api (default https://chatgpt.com).",
+    ),
+)
 BOOLEAN_SETTINGS = frozenset({"claude_oauth_usage", "codex_usage_api"})
 
 
@@ -85,6 +99,8 @@ class Config:
     plans: dict[str, str] = field(default_factory=dict)
     claude_oauth_usage: bool = False
     codex_usage_api: bool = False
+    claude_oauth_base_url: str | None = None
+    codex_usage_base_url: str | None = None
     path: Path | None = None
 
 
@@ -124,6 +140,8 @@ def load_config(path: Path | None = None) -> Config:
         plans={str(k): v for k, v in plans.items()},
         claude_oauth_usage=values["claude_oauth_usage"],
         codex_usage_api=values["codex_usage_api"],
+        claude_oauth_base_url=values["claude_oauth_base_url"],
+        codex_usage_base_url=values["codex_usage_base_url"],
         timezone=values["timezone"],
         start_of_week=str(values["start_of_week"]).lower(),
         cost_mode=str(values["cost_mode"]).lower(),

@@ -51,11 +51,13 @@ def fetch_official(app: App) -> list[str]:
     if app.config.claude_oauth_usage:
         from aiusage.sources.subscriptions.claude_oauth import fetch_claude_usage
 
-        jobs.append(("Claude OAuth usage", fetch_claude_usage))
+        claude_url = app.config.claude_oauth_base_url
+        jobs.append(("Claude OAuth usage", lambda: fetch_claude_usage(base_url=claude_url)))
     if app.config.codex_usage_api:
         from aiusage.sources.subscriptions.codex_usage import fetch_codex_usage
 
-        jobs.append(("ChatGPT Codex usage", fetch_codex_usage))
+        codex_url = app.config.codex_usage_base_url
+        jobs.append(("ChatGPT Codex usage", lambda: fetch_codex_usage(base_url=codex_url)))
     errors: list[str] = []
     for label, fetch in jobs:
         try:
