@@ -218,7 +218,7 @@ def test_repeated_rate_limit_readings_are_stored_when_they_change(tmp_path: Path
 
 
 def test_a_forks_replayed_rate_limits_are_not_new_readings(tmp_path: Path) -> None:
-    parent, child = _fork_lines()
+    _, child = _fork_lines()
     child.insert(
         1,
         codex_token_count(
