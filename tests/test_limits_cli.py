@@ -70,7 +70,7 @@ def test_statusline_shows_official_windows_and_reads_only_its_transcript(claude:
     assert line.startswith("Opus 4.5 · session $0.42 · today $")
     assert "5h 23% ⟳ 1h1" in line  # 1h11m or 1h12m, depending on the second
     assert line.rstrip().endswith("week 41%")
-    assert "\n" == line[-1] and line.count("\n") == 1
+    assert line[-1] == "\n" and line.count("\n") == 1
     # only the session's own transcript was read: the other file waits for a report
     data = json.loads(cli("daily", "--json", "--no-refresh").stdout)
     assert data["totals"]["requests"] == 1

@@ -253,7 +253,7 @@ class App:
         if source is None or not path.is_file():
             return ScanReport()
         pricer = Pricer(self.store, parse_overrides(self.config.price_overrides))
-        return scan(self.store, [OneFile(source, path)], pricer)
+        return scan(self.store, [OneFile(source, path)], pricer, only_path=str(path))
 
     def today_cost(self, now_ms: int, agents: Sequence[str] = ()) -> tuple[float, int]:
         """Today's cost (local day) and how many of today's requests have no known price."""

@@ -208,13 +208,16 @@ def scan(
     *,
     progress: Progress | None = None,
     workers: int | None = None,
+    only_path: str | None = None,
 ) -> ScanReport:
-    """Bring the store up to date with every source's logs."""
+    """Bring the store up to date with every source's logs. ``only_path`` (the
+    statusline's transcript) loads just that file's cursor and leaves repricing to the
+    next full scan, so the hot path stays small."""
     started = time.perf_counter()
     report = ScanReport()
     if store.meta("hide_pending") == "1":
         store.hide_sidechain_replays()
-    cursors = store.load_cursors()
+    cursors = store.load_cursors(only_path)
     tasks: list[tuple[ReadTask, os.stat_result, str]] = []
     seen: set[str] = set()
     for source in sources:
@@ -234,7 +237,8 @@ def scan(
         store.refresh_rollup()  # after a crash between a write and its rollup rebuild
         report.seconds = time.perf_counter() - started
         return report
-    pricer.reprice_if_needed()
+    if only_path is None:
+        pricer.reprice_if_needed()
 
     total = sum(t.end - t.start for t, _, _ in tasks)
     plans = {t.path: (t, st, head) for t, st, head in tasks}

@@ -289,8 +289,15 @@ class Store:
                 self.db.executemany("DELETE FROM ingest_cursors WHERE path = :path", rows)
 
     # -- cursors ------------------------------------------------------------------------
-    def load_cursors(self) -> dict[str, Cursor]:
-        rows = self.db.query(f"SELECT {', '.join(_CURSOR_COLUMNS)} FROM ingest_cursors")
+    def load_cursors(self, path: str | None = None) -> dict[str, Cursor]:
+        """Every file's cursor, or only ``path``'s."""
+        columns = ", ".join(_CURSOR_COLUMNS)
+        if path is None:
+            rows = self.db.query(f"SELECT {columns} FROM ingest_cursors")
+        else:
+            rows = self.db.query(
+                f"SELECT {columns} FROM ingest_cursors WHERE path = :p", {"p": path}
+            )
         self.db.commit()
         result: dict[str, Cursor] = {}
         for r in rows:
