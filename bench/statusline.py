@@ -94,9 +94,8 @@ def main() -> int:
     for name, times in results.items():
         times.sort()
         p95 = times[min(len(times) - 1, int(0.95 * len(times)))]
-        print(
-            f"{name:32} {statistics.median(times) * 1000:7.0f}ms {p95 * 1000:7.0f}ms  {len(times):4}  {sample[name][:70]}"
-        )
+        median = statistics.median(times) * 1000
+        print(f"{name:32} {median:7.0f}ms {p95 * 1000:7.0f}ms  {len(times):4}  {sample[name][:70]}")
     return 0
 
 
