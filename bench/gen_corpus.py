@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Generate a realistic synthetic Claude Code + Codex CLI home, with the exact expected totals.
+"""Generate realistic synthetic agent homes (Claude Code, Codex CLI and, from
+``gen_agents.py``, Gemini CLI, OpenCode, Amp, Qwen Code, Kimi CLI, Droid), with the exact
+expected totals.
 
 Layout written under ``--out DIR``::
 
@@ -7,6 +9,12 @@ Layout written under ``--out DIR``::
     claude/projects/<encoded-cwd>/<session>/subagents/agent-<hex>.jsonl
     codex/sessions/YYYY/MM/DD/rollout-<ts>-<uuid>.jsonl
     codex/archived_sessions/rollout-<ts>-<uuid>.jsonl
+    gemini/tmp/<project hash>/chats/session-*.json[l]      (GEMINI_DATA_DIR=gemini/tmp)
+    opencode/opencode.db[-wal], opencode-dev.db, storage/message/…  (OPENCODE_DATA_DIR)
+    amp/threads/T-*.json                                   (AMP_DATA_DIR=amp)
+    qwen/projects/<project>/chats/<session>.jsonl          (QWEN_DATA_DIR=qwen)
+    kimi/config.json, kimi/sessions/<group>/<session>/wire.jsonl   (KIMI_DATA_DIR=kimi)
+    droid/sessions/<project>/<session>.settings.json       (DROID_SESSIONS_DIR=droid/sessions)
     expected.json
 
 Pure stdlib, deterministic for a seed, streaming (one session in memory at a time). The traps
@@ -14,7 +22,7 @@ Pure stdlib, deterministic for a seed, streaming (one session in memory at a tim
 token_count rows, malformed lines, ...) are described in shared/reference/agent-logs.md; the
 counting rules behind ``expected.json`` are listed in its ``meta.rules``.
 
-Usage: ``python bench/gen_corpus.py --out /tmp/corpus --size-mb 1000 --seed 1``
+Usage: ``python bench/gen_corpus.py --out /tmp/corpus --size-mb 1000 --seed 1 [--agents …]``
 """
 
 from __future__ import annotations
@@ -1169,8 +1177,24 @@ def _starts(rng: random.Random, t0: float, t1: float) -> float:
             return t
 
 
-def generate(out: Path, size_mb: float, seed: int, days: int, end: dt.date) -> dict[str, Any]:
-    """Write the corpus under ``out`` and return the expected-totals document."""
+ALL_AGENTS = ("claude", "codex", "gemini", "opencode", "amp", "qwen", "kimi", "droid")
+OTHER_SHARE = 0.03  # bytes of each other agent's home, as a share of --size-mb
+
+
+def generate(
+    out: Path,
+    size_mb: float,
+    seed: int,
+    days: int,
+    end: dt.date,
+    agents: tuple[str, ...] = ALL_AGENTS,
+) -> dict[str, Any]:
+    """Write the corpus under ``out`` and return the expected-totals document.
+
+    Claude Code and Codex share ``--size-mb`` (80/20); each other agent adds about
+    ``OTHER_SHARE`` of it, written afterwards with its own random stream, so adding agents
+    never changes the Claude and Codex files of a seed.
+    """
     rng = random.Random(seed)
     pool = TextPool(random.Random(seed ^ 0x5EED))
     t_end = dt.datetime(end.year, end.month, end.day, tzinfo=dt.UTC).timestamp() + 86_400
@@ -1178,15 +1202,17 @@ def generate(out: Path, size_mb: float, seed: int, days: int, end: dt.date) -> d
     target = int(size_mb * MB)
     claude = ClaudeGen(out, rng, pool)
     codex = CodexGen(out, rng, pool)
-    claude_target = int(target * 0.8)
-    # one huge session (>= 10% of the corpus) that runs across midnight
-    claude.session(
-        t_end - 7 * 86_400 + 3600 * 20, target_bytes=int(target * 0.12), snapshot_rate=0.08
-    )
-    claude.counts["claude_huge_session_bytes"] = claude.stats.bytes
-    while claude.stats.bytes < claude_target or codex.stats.bytes < target - claude_target:
+    claude_target = int(target * 0.8) if "claude" in agents else 0
+    codex_target = target - int(target * 0.8) if "codex" in agents else 0
+    if claude_target:
+        # one huge session (>= 10% of the corpus) that runs across midnight
+        claude.session(
+            t_end - 7 * 86_400 + 3600 * 20, target_bytes=int(target * 0.12), snapshot_rate=0.08
+        )
+        claude.counts["claude_huge_session_bytes"] = claude.stats.bytes
+    while claude.stats.bytes < claude_target or codex.stats.bytes < codex_target:
         if claude.stats.bytes < claude_target and (
-            codex.stats.bytes >= target - claude_target or rng.random() < 0.75
+            codex.stats.bytes >= codex_target or rng.random() < 0.75
         ):
             claude.session(_starts(rng, t_start, t_end - 3 * 3600))
         else:
@@ -1200,6 +1226,28 @@ def generate(out: Path, size_mb: float, seed: int, days: int, end: dt.date) -> d
         rep["stats"] = {**vars(gen.stats), **dict(sorted(gen.counts.items()))}
         return rep
 
+    sections: dict[str, Any] = {}
+    if "claude" in agents:
+        sections["claude"] = section(claude)
+    if "codex" in agents:
+        sections["codex"] = section(codex)
+    rules = list(RULES)
+    others = [a for a in ALL_AGENTS[2:] if a in agents]
+    if others:
+        import gen_agents  # bench/ is on sys.path when this file runs as a script
+
+        other_rng = random.Random(seed ^ 0xA6E7)
+        sections.update(
+            gen_agents.generate_agents(
+                out,
+                others,
+                seed,
+                pool,
+                lambda: _starts(other_rng, t_start, t_end - 3 * 3600),
+                int(target * OTHER_SHARE),
+            )
+        )
+        rules += gen_agents.RULES
     return {
         "meta": {
             "generator": "bench/gen_corpus.py",
@@ -1207,12 +1255,12 @@ def generate(out: Path, size_mb: float, seed: int, days: int, end: dt.date) -> d
             "size_mb": size_mb,
             "days": days,
             "end": end.isoformat(),
-            "bytes": claude.stats.bytes + codex.stats.bytes,
-            "rules": RULES,
+            "agents": list(sections),
+            "bytes": sum(sec["stats"]["bytes"] for sec in sections.values()),
+            "rules": rules,
             "known_peer_differences": KNOWN_PEER_DIFFERENCES,
         },
-        "claude": section(claude),
-        "codex": section(codex),
+        **sections,
     }
 
 
@@ -1260,18 +1308,25 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--days", type=int, default=60)
     ap.add_argument("--end", type=dt.date.fromisoformat, default=dt.date(2026, 11, 20))
+    ap.add_argument(
+        "--agents",
+        default=",".join(ALL_AGENTS),
+        help=f"comma-separated subset of {','.join(ALL_AGENTS)} (default: all)",
+    )
     args = ap.parse_args(argv)
+    agents = tuple(a.strip() for a in args.agents.split(",") if a.strip())
+    if unknown := set(agents) - set(ALL_AGENTS):
+        ap.error(f"unknown agents: {', '.join(sorted(unknown))}")
     if args.out.exists() and any(args.out.iterdir()):
         ap.error(f"{args.out} is not empty")
     args.out.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
-    doc = generate(args.out, args.size_mb, args.seed, args.days, args.end)
+    doc = generate(args.out, args.size_mb, args.seed, args.days, args.end, agents)
     (args.out / "expected.json").write_text(json.dumps(doc, indent=1) + "\n")
     m = doc["meta"]
+    files = ", ".join(f"{a} {doc[a]['stats']['files']} files" for a in m["agents"])
     print(
-        f"wrote {m['bytes'] / MB:.1f} MB to {args.out} in {time.monotonic() - t0:.1f} s "
-        f"(claude {doc['claude']['stats']['files']} files, "
-        f"codex {doc['codex']['stats']['files']} files)",
+        f"wrote {m['bytes'] / MB:.1f} MB to {args.out} in {time.monotonic() - t0:.1f} s ({files})",
         file=sys.stderr,
     )
     return 0
