@@ -107,6 +107,14 @@ def test_other_statuses_and_bad_urls() -> None:
         get_json(Endpoint("Test", "ftp://example.invalid/x", "log in"), {}, secrets=[])
 
 
+def test_a_token_no_header_can_carry() -> None:
+    endpoint = Endpoint("Test", "http://127.0.0.1:9/x", "sign in again")
+    secret = "sk-ant-oat01-caf\u00e9-secret"
+    with pytest.raises(SourceError, match="cannot carry") as err:
+        get_json(endpoint, {"Authorization": f"Bearer {secret}"}, secrets=[secret])
+    assert secret not in str(err.value) and err.value.hint == "sign in again"
+
+
 def test_importing_the_fetchers_does_not_import_httpx() -> None:
     code = (
         "import sys; import aiusage.sources.subscriptions.claude_oauth, "

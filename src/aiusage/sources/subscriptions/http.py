@@ -97,6 +97,11 @@ def get_json(
         raise SourceError(
             f"{where}: not a valid http(s) URL", hint="check the base URL given for this source"
         ) from None
+    except UnicodeEncodeError:
+        raise SourceAuthError(
+            f"{where}: the token holds characters an HTTP header cannot carry",
+            hint=endpoint.login_hint,
+        ) from None
     except httpx.TimeoutException:
         raise SourceUnavailableError(
             f"{where}: no answer within {timeout_s:g} s",
