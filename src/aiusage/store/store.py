@@ -238,8 +238,7 @@ class Store:
         return None if lo is None or hi is None else (lo, hi)
 
     def add_observations(self, observations: Iterable[Observation]) -> None:
-        """Store readings (a reading already stored for the same moment is kept)."""
-        self.write(observations=observations)
+        self.write(observations=observations)  # a reading already stored is kept
 
     def add_events(self, events: Iterable[UsageEvent]) -> None:
         """Store events whose cost is reported or unknown (tests, manual entries)."""
@@ -290,14 +289,9 @@ class Store:
 
     # -- cursors ------------------------------------------------------------------------
     def load_cursors(self, path: str | None = None) -> dict[str, Cursor]:
-        """Every file's cursor, or only ``path``'s."""
-        columns = ", ".join(_CURSOR_COLUMNS)
-        if path is None:
-            rows = self.db.query(f"SELECT {columns} FROM ingest_cursors")
-        else:
-            rows = self.db.query(
-                f"SELECT {columns} FROM ingest_cursors WHERE path = :p", {"p": path}
-            )
+        where = "" if path is None else " WHERE path = :p"  # one file's, or every cursor
+        sql = f"SELECT {', '.join(_CURSOR_COLUMNS)} FROM ingest_cursors{where}"
+        rows = self.db.query(sql, {} if path is None else {"p": path})
         self.db.commit()
         result: dict[str, Cursor] = {}
         for r in rows:
