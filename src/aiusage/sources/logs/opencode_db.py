@@ -9,9 +9,12 @@ rows whose JSON has no ``path``.
 Rows are updated in place (a reply's tokens arrive when it completes), so new rows are not
 enough: per table the state keeps the highest ``rowid`` and ``time_updated`` seen, and the
 next read fetches ``rowid > last OR time_updated >= last - MARGIN_MS`` (the margin covers
-writers whose clock-stamped update commits late). Without a ``time_updated`` column every
-row is read each time the database changed. Re-read rows upsert onto themselves. A
-malformed row is remembered by id, so its count is exact however often it is re-read.
+a writer whose clock-stamped update waited for the lock and committed late; the rows it
+re-reads are the few updated in the minute before the last read). Without a
+``time_updated`` column every row is read each time the database changed. Re-read rows
+upsert onto themselves. A malformed row is remembered by id, so its count is exact
+however often it is re-read. The ``time_updated`` filter scans the table (it has no
+index), which still reads far less than parsing every row's JSON.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from aiusage.records import UsageEvent
 from aiusage.sources.logs.base import ParseResult
 from aiusage.sources.logs.opencode import BAD, decode_message, message_event
 
-MARGIN_MS = 10 * 60 * 1000
+MARGIN_MS = 60_000  # > OpenCode's busy timeout (5 s): a late-committing update
+BUSY_TIMEOUT = 2.0  # seconds to wait for a writer's lock before trying again next run
 MAX_BAD_IDS = 10_000
 TABLES = ("message", "session_message")
 
@@ -37,7 +41,7 @@ def read_database(path: Path, state: dict[str, Any]) -> ParseResult:
     """Events of the rows changed since ``state`` (all rows when it is empty)."""
     uri = path.resolve().as_uri() + "?mode=ro"
     try:
-        conn = sqlite3.connect(uri, uri=True, timeout=2.0, check_same_thread=False)
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT, check_same_thread=False)
     except sqlite3.Error as exc:
         raise OSError(f"cannot open the database read-only: {exc}") from exc
     try:
