@@ -1,0 +1,74 @@
+"""Every built-in reader is registered like a plugin; each agent's home is found through its
+environment variable, read by the real `aiusage` command, and reported exactly."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from agents_factory import OTHER_AGENTS
+from aiusage.plugins import log_sources
+from aiusage.sources.logs.base import is_document
+
+FIELDS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens",
+          "reasoning_tokens")  # fmt: skip
+
+
+def test_builtin_sources() -> None:
+    sources = {s.name: s for s in log_sources()}
+    assert set(sources) >= {"claude-code", "codex", *OTHER_AGENTS}
+    documents = {n for n, s in sources.items() if is_document(s)}
+    assert documents == {"gemini", "opencode", "amp", "droid"}
+    aliases = [a for s in sources.values() for a in getattr(s, "aliases", ())]
+    assert len(aliases) == len(set(aliases))
+    assert not set(aliases) & set(sources)
+    assert getattr(sources["gemini"], "aliases", ()) == ("gemini-cli",)
+
+
+def _env(corpus: Path, home: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "AIUSAGE_HOME": str(home),
+        "CLAUDE_CONFIG_DIR": str(corpus / "no-claude"),
+        "CODEX_HOME": str(corpus / "no-codex"),
+        "GEMINI_DATA_DIR": str(corpus / "gemini" / "tmp"),
+        "OPENCODE_DATA_DIR": str(corpus / "opencode"),
+        "AMP_DATA_DIR": str(corpus / "amp"),
+        "QWEN_DATA_DIR": str(corpus / "qwen"),
+        "KIMI_DATA_DIR": str(corpus / "kimi"),
+        "DROID_SESSIONS_DIR": str(corpus / "droid" / "sessions"),
+    }
+
+
+def _daily(env: dict[str, str], *args: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "aiusage", "daily", "--json", "--tz", "UTC", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def test_aiusage_daily_reports_each_agent_exactly(
+    tmp_path: Path, agents_corpus: tuple[Path, dict[str, Any]]
+) -> None:
+    corpus, expected = agents_corpus
+    env = _env(corpus, tmp_path / "home")
+    assert _daily(env)["days"]  # the first run scans every agent
+    for agent in OTHER_AGENTS:
+        got = {
+            day["date"]: {**{f: day[f] for f in FIELDS}, "events": day["requests"]}
+            for day in _daily(env, "--agent", agent, "--no-refresh")["days"]
+        }
+        want = {
+            day: {**{f: t[f] for f in FIELDS}, "events": t["events"]}
+            for day, t in expected[agent]["days"].items()
+        }
+        assert got == want, agent
