@@ -211,9 +211,13 @@ def opencode_message(
         "providerID": provider,
         "mode": "build",
         "cost": cost,
-        "tokens": {"input": inp, "output": out, "reasoning": reasoning,
-                   "cache": {"read": read, "write": write}},
-    }  # fmt: skip
+        "tokens": {
+            "input": inp,
+            "output": out,
+            "reasoning": reasoning,
+            "cache": {"read": read, "write": write},
+        },
+    }
     if cwd is not None:
         m["path"] = {"cwd": cwd, "root": cwd}
     return m
@@ -323,8 +327,13 @@ def amp_thread(
                 "toMessageId": msg_id,
             }
         )
-    thread: dict[str, Any] = {"v": 3, "id": thread_id, "created": 1793700000000,
-                              "title": "t", "messages": messages}  # fmt: skip
+    thread: dict[str, Any] = {
+        "v": 3,
+        "id": thread_id,
+        "created": 1793700000000,
+        "title": "t",
+        "messages": messages,
+    }
     if ledger:
         thread["usageLedger"] = {"events": events}
     return thread

@@ -32,10 +32,18 @@ def test_ledger_events_take_cache_counts_from_their_message(tmp_path: Path) -> N
     result = AmpSource([tmp_path]).read_document(path, {})
     e1, e2 = sorted(result.events, key=lambda e: e.ts_ms)
     assert (e1.input_tokens, e1.output_tokens, e1.cache_write_5m_tokens, e1.cache_read_tokens) == (
-        100, 50, 500, 200)  # fmt: skip
+        100,
+        50,
+        500,
+        200,
+    )
     assert (e2.input_tokens, e2.cache_read_tokens, e2.ts_ms) == (7, 900, ms(T2))
     assert (e1.session, e1.dedup_key, e1.provider, e1.meta["credits"]) == (
-        "T-1", "T-1:m1", "anthropic", 0.5)  # fmt: skip
+        "T-1",
+        "T-1:m1",
+        "anthropic",
+        0.5,
+    )
     assert result.malformed == 0
 
 
@@ -43,7 +51,11 @@ def test_without_a_ledger_the_message_usage_counts(tmp_path: Path) -> None:
     path = _thread_file(tmp_path, amp_thread("T-2", [(1, T1, U1)], ledger=False))
     (e,) = AmpSource([tmp_path]).read_document(path, {}).events
     assert (e.input_tokens, e.output_tokens, e.cache_write_5m_tokens, e.ts_ms) == (
-        100, 50, 500, ms(T1))  # fmt: skip
+        100,
+        50,
+        500,
+        ms(T1),
+    )
 
 
 def test_a_ledger_added_by_a_rewrite_does_not_double_count(store: Store, tmp_path: Path) -> None:

@@ -13,8 +13,13 @@ from aiusage.sources.logs.droid import DroidSource, normalize_model
 from aiusage.store import Store
 from logs_factory import ms, totals, visible_events
 
-USAGE = {"inputTokens": 1234, "outputTokens": 567, "cacheCreationTokens": 89,
-         "cacheReadTokens": 12, "thinkingTokens": 34}  # fmt: skip
+USAGE = {
+    "inputTokens": 1234,
+    "outputTokens": 567,
+    "cacheCreationTokens": 89,
+    "cacheReadTokens": 12,
+    "thinkingTokens": 34,
+}
 DAY1 = ms("2026-11-05T13:00:00Z") / 1000
 DAY2 = ms("2026-11-06T09:00:00Z") / 1000
 
@@ -72,7 +77,8 @@ def test_empty_and_broken_files(store: Store, tmp_path: Path) -> None:
 
 def test_normalize_model() -> None:
     assert normalize_model("custom:Claude-Opus-4.5-Thinking-[Anthropic]-0") == (
-        "claude-opus-4.5-thinking-0")  # fmt: skip
+        "claude-opus-4.5-thinking-0"
+    )
     assert normalize_model("Claude-Sonnet-4-[Anthropic]") == "claude-sonnet-4"
     assert normalize_model("gpt-5-codex") == "gpt-5-codex"
 

@@ -113,8 +113,11 @@ def test_rewritten_document_updates_without_double_counting(store: Store, tmp_pa
     scan_ok(store, source)
     one = totals(store, "gemini")
     assert one["events"] == 1
-    second = [*first, gemini_user("u2", "2026-11-01T10:05:00Z"),
-              gemini_reply("g2", "2026-11-01T10:05:09Z", inp=20000, cached=15000)]  # fmt: skip
+    second = [
+        *first,
+        gemini_user("u2", "2026-11-01T10:05:00Z"),
+        gemini_reply("g2", "2026-11-01T10:05:09Z", inp=20000, cached=15000),
+    ]
     write_json(path, gemini_document("s4", second), indent=2)
     bump(path)
     report = scan_ok(store, source)

@@ -28,15 +28,25 @@ def test_bench_corpus_totals_are_exact(store: Store, agents_corpus: Any) -> None
 
 def test_status_updates_and_the_configured_model(tmp_path: Path) -> None:
     write_json(tmp_path / "config.json", {"model": "kimi-k2-turbo-preview"})
-    nested = json.dumps({"timestamp": 1793700001.0, "message": {"type": "SubagentEvent",
-                         "payload": {"event": {"type": "StatusUpdate",
-                                               "payload": {"token_usage": STEP}}}}})  # fmt: skip
+    nested = json.dumps(
+        {
+            "timestamp": 1793700001.0,
+            "message": {
+                "type": "SubagentEvent",
+                "payload": {"event": {"type": "StatusUpdate", "payload": {"token_usage": STEP}}},
+            },
+        }
+    )
     lines = [META, kimi_status(1793700000.5, STEP), kimi_status(1793700000.9, None), nested]
     path = write_lines(_wire(tmp_path), [*lines, "garbage"])
     result = read_file(KimiSource([tmp_path]), path)
     (e,) = result.events  # the nested subagent update is not counted (as in ccusage)
     assert (e.input_tokens, e.output_tokens, e.cache_read_tokens, e.cache_write_5m_tokens) == (
-        100, 20, 900, 30)  # fmt: skip
+        100,
+        20,
+        900,
+        30,
+    )
     assert (e.ts_ms, e.model, e.provider) == (1793700000500, "kimi-k2-turbo-preview", "moonshot")
     assert (e.session, e.project) == ("sess-1", "0f1e2d")
     assert result.malformed == 1
@@ -49,14 +59,27 @@ def test_default_model_without_config(tmp_path: Path) -> None:
 
 def test_kimi_code_turn_records_count_session_records_do_not(tmp_path: Path) -> None:
     usage = {"inputOther": 10, "output": 5, "inputCacheRead": 100, "inputCacheCreation": 0}
-    lines = [json.dumps({"type": "usage.record", "usageScope": scope, "model":
-                         "kimi-code/kimi-for-coding", "usage": usage, "time": 1793700000000})
-             for scope in ("turn", "session")]  # fmt: skip
+    lines = [
+        json.dumps(
+            {
+                "type": "usage.record",
+                "usageScope": scope,
+                "model": "kimi-code/kimi-for-coding",
+                "usage": usage,
+                "time": 1793700000000,
+            }
+        )
+        for scope in ("turn", "session")
+    ]
     path = tmp_path / "sessions" / "ws" / "sess-2" / "agents" / "main" / "wire.jsonl"
     write_lines(path, lines)
     (e,) = read_file(KimiSource([tmp_path]), path).events
     assert (e.session, e.model, e.input_tokens, e.cache_read_tokens) == (
-        "sess-2", "kimi-for-coding", 10, 100)  # fmt: skip
+        "sess-2",
+        "kimi-for-coding",
+        10,
+        100,
+    )
 
 
 def test_rereading_counts_once(store: Store, tmp_path: Path) -> None:

@@ -50,7 +50,11 @@ def test_message_semantics() -> None:
     assert (e.output_tokens, e.reasoning_tokens) == (120, 20)
     assert (e.reported_cost_usd, e.ts_ms, e.dedup_key) == (0.0123, ms(T), "msg_1")
     assert (e.model, e.provider, e.project, e.session) == (
-        "claude-sonnet-4-5", "anthropic", "api", "ses_1")  # fmt: skip
+        "claude-sonnet-4-5",
+        "anthropic",
+        "api",
+        "ses_1",
+    )
     free = decode_message(json.dumps(opencode_message("msg_2", T, cost=0)).encode())
     assert message_event(free).reported_cost_usd is None  # type: ignore[union-attr]
     user = decode_message(json.dumps(opencode_message("msg_3", T, role="user")).encode())
@@ -138,8 +142,10 @@ def test_a_locked_database_is_reported_and_read_next_time(
     monkeypatch.setattr(opencode_db, "BUSY_TIMEOUT", 0.05)
     conn = make_db(tmp_path / "opencode.db")
     opencode_row(conn, opencode_message("msg_1", T))
-    write_json(tmp_path / "storage" / "message" / "ses_9" / "msg_9.json",
-               opencode_message("msg_9", T, session="ses_9"))  # fmt: skip
+    write_json(
+        tmp_path / "storage" / "message" / "ses_9" / "msg_9.json",
+        opencode_message("msg_9", T, session="ses_9"),
+    )
     conn.execute("BEGIN EXCLUSIVE")
     source = OpenCodeSource([tmp_path])
     report = scan(store, [source], Pricer(store, {}), workers=1)
@@ -199,21 +205,36 @@ def test_v2_session_message_rows(store: Store, tmp_path: Path) -> None:
     project comes from the session's directory."""
     conn = sqlite3.connect(tmp_path / "opencode-next.db", isolation_level=None)
     conn.execute("CREATE TABLE session (id TEXT PRIMARY KEY, directory TEXT NOT NULL)")
-    conn.execute("CREATE TABLE session_message (id TEXT PRIMARY KEY, session_id TEXT, "
-                 "type TEXT, time_created INTEGER, data TEXT)")  # fmt: skip
+    conn.execute(
+        "CREATE TABLE session_message (id TEXT PRIMARY KEY, session_id TEXT, "
+        "type TEXT, time_created INTEGER, data TEXT)"
+    )
     conn.execute("INSERT INTO session VALUES ('ses_v2', '/Users/alice/opencode-v2-repo')")
-    v2 = {"time": {"created": ms(T), "completed": ms(T) + 238}, "agent": "build",
-          "model": {"id": "claude-sonnet-4", "providerID": "anthropic"}, "cost": 0.0123,
-          "tokens": {"input": 5519, "output": 20, "reasoning": 23,
-                     "cache": {"read": 100, "write": 50}}}  # fmt: skip
+    v2 = {
+        "time": {"created": ms(T), "completed": ms(T) + 238},
+        "agent": "build",
+        "model": {"id": "claude-sonnet-4", "providerID": "anthropic"},
+        "cost": 0.0123,
+        "tokens": {
+            "input": 5519,
+            "output": 20,
+            "reasoning": 23,
+            "cache": {"read": 100, "write": 50},
+        },
+    }
     for row_id, kind in (("msg_ok", "assistant"), ("msg_user", "user")):
-        conn.execute("INSERT INTO session_message VALUES (?, 'ses_v2', ?, ?, ?)",
-                     (row_id, kind, ms(T), json.dumps(v2)))  # fmt: skip
+        conn.execute(
+            "INSERT INTO session_message VALUES (?, 'ses_v2', ?, ?, ?)",
+            (row_id, kind, ms(T), json.dumps(v2)),
+        )
     conn.close()
     scan_ok(store, OpenCodeSource([tmp_path]))
     (row,) = visible_events(store, "opencode")
     assert (row["dedup_key"], row["session"], row["project"]) == (
-        "msg_ok", "ses_v2", "opencode-v2-repo")  # fmt: skip
+        "msg_ok",
+        "ses_v2",
+        "opencode-v2-repo",
+    )
     assert (row["model"], row["input_tokens"], row["output_tokens"]) == (
         "claude-sonnet-4",
         5519,

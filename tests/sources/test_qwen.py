@@ -14,8 +14,13 @@ from aiusage.store import Store
 from logs_factory import append_text, read_file, totals, visible_events, write_lines
 
 T = "2026-11-04T10:00:05Z"
-OPENAI = {"promptTokenCount": 100, "candidatesTokenCount": 50, "thoughtsTokenCount": 10,
-          "cachedContentTokenCount": 5, "totalTokenCount": 150}  # fmt: skip
+OPENAI = {
+    "promptTokenCount": 100,
+    "candidatesTokenCount": 50,
+    "thoughtsTokenCount": 10,
+    "cachedContentTokenCount": 5,
+    "totalTokenCount": 150,
+}
 GEMINI = {**OPENAI, "totalTokenCount": 160}
 
 
@@ -33,8 +38,9 @@ def test_cached_inside_prompt_and_reasoning_by_total(
 ) -> None:
     """OpenAI-compatible servers: completion includes reasoning (total = prompt + candidates);
     Gemini: thoughts on top (total = prompt + candidates + thoughts)."""
-    path = write_lines(_chat(tmp_path), [qwen_record("u1", T, None, kind="user"),
-                                         qwen_record("a1", T, usage)])  # fmt: skip
+    path = write_lines(
+        _chat(tmp_path), [qwen_record("u1", T, None, kind="user"), qwen_record("a1", T, usage)]
+    )
     (e,) = read_file(QwenSource([tmp_path]), path).events
     assert (e.input_tokens, e.cache_read_tokens) == (95, 5)
     assert (e.output_tokens, e.reasoning_tokens) == (output, 10)
@@ -46,9 +52,11 @@ def test_branch_copies_count_once(store: Store, tmp_path: Path) -> None:
     write_lines(_chat(tmp_path, "parent"), [qwen_record("a1", T, OPENAI, session="parent")])
     write_lines(
         _chat(tmp_path, "branch"),
-        [qwen_record("a1", T, OPENAI, session="branch"),
-         qwen_record("a2", "2026-11-04T11:00:00Z", GEMINI, session="branch")],
-    )  # fmt: skip
+        [
+            qwen_record("a1", T, OPENAI, session="branch"),
+            qwen_record("a2", "2026-11-04T11:00:00Z", GEMINI, session="branch"),
+        ],
+    )
     scan_ok(store, QwenSource([tmp_path]))
     assert [r["dedup_key"] for r in visible_events(store, "qwen")] == ["a1", "a2"]
 

@@ -14,8 +14,13 @@ from agents_factory import OTHER_AGENTS
 from aiusage.plugins import log_sources
 from aiusage.sources.logs.base import is_document
 
-FIELDS = ("input_tokens", "output_tokens", "cache_creation_tokens", "cache_read_tokens",
-          "reasoning_tokens")  # fmt: skip
+FIELDS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_tokens",
+    "cache_read_tokens",
+    "reasoning_tokens",
+)
 
 
 def test_builtin_sources() -> None:
