@@ -80,6 +80,7 @@ class _Record(msgspec.Struct):
 
 
 _decode_record = msgspec.json.Decoder(_Record).decode
+_MARKERS = (b'"tokens"', b'"sessionId"', b'"$set"')  # lines worth decoding
 _decode_message = msgspec.json.Decoder(_Message).decode
 
 
@@ -155,7 +156,13 @@ class _Reader:
 
     def lines(self, data: bytes) -> None:
         for line in data.split(b"\n"):
-            if not line.strip():
+            stripped = line.strip()
+            if not stripped:
+                continue
+            if not any(marker in line for marker in _MARKERS):
+                # user turns, tool output, metadata updates: only checked for being whole
+                if not (stripped[:1] == b"{" and stripped[-1:] == b"}"):
+                    self.result.malformed += 1
                 continue
             try:
                 record = _decode_record(line)
