@@ -243,3 +243,14 @@ def test_opted_in_oauth_usage_is_fetched_stored_and_shown(
         data = json.loads(cli("limits", "--json").stdout)
         assert len(data["errors"]) == 1 and "Claude OAuth usage" in data["errors"][0]
         assert server.token not in data["errors"][0]
+
+
+def test_agent_aliases() -> None:
+    from aiusage.app import normalize_agents
+
+    assert normalize_agents(["claude,gemini-cli", "Kimi-Code", "factory"]) == (
+        "claude-code",
+        "gemini",
+        "kimi",
+        "droid",
+    )

@@ -72,7 +72,15 @@ __all__ = [
     "resolve_token_limit",
 ]
 
-AGENT_ALIASES = {"claude": "claude-code", "claude-code": "claude-code", "codex": "codex"}
+AGENT_ALIASES = {
+    "claude": "claude-code",
+    "gemini-cli": "gemini",
+    "qwen-code": "qwen",
+    "kimi-cli": "kimi",
+    "kimi-code": "kimi",
+    "ampcode": "amp",
+    "factory": "droid",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,12 @@ StartOfWeek = Annotated[
 Breakdown = Annotated[bool, typer.Option("--breakdown", "-b", help="Show a row per model.")]
 Agent = Annotated[
     list[str] | None,
-    typer.Option("--agent", "-a", help="Only this agent: claude, codex (repeatable)."),
+    typer.Option(
+        "--agent",
+        "-a",
+        help="Only this agent: claude, codex, gemini, opencode, amp, qwen, kimi, droid "
+        "(repeatable).",
+    ),
 ]
 Project = Annotated[str | None, typer.Option("--project", "-p", help="Only this project.")]
 Instances = Annotated[bool, typer.Option("--instances", "-i", help="Group by project.")]
