@@ -80,3 +80,34 @@ class Observation:
     source: str = ""
     kind: str = "official"  # 'official' (read from the provider) or 'estimated'
     meta: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def window_used(
+        cls,
+        *,
+        ts_ms: int,
+        account: str,
+        window: str,
+        value: float,
+        resets_at_ms: int | None,
+        source: str,
+        meta: dict[str, Any] | None = None,
+    ) -> Observation:
+        """An official "percent of a subscription window used" reading — the one shape
+        every limits source (logs, statusline, usage endpoints) reports, and limits read."""
+        return cls(
+            ts_ms=ts_ms,
+            account=account,
+            metric=WINDOW_USED_PERCENT,
+            value=value,
+            window=window,
+            limit=100.0,
+            unit="%",
+            resets_at_ms=resets_at_ms,
+            source=source,
+            kind="official",
+            meta=meta if meta is not None else {},
+        )
+
+
+WINDOW_USED_PERCENT = "window_used_percent"

@@ -53,17 +53,13 @@ def hook_observations(hook: Mapping[str, Any], now_ms: int) -> list[Observation]
             continue
         resets = _number(entry.get("resets_at"))
         found.append(
-            Observation(
+            Observation.window_used(
                 ts_ms=now_ms,
                 account=ACCOUNT,
-                metric="window_used_percent",
-                value=used,
                 window=window,
-                limit=100.0,
-                unit="%",
+                value=used,
                 resets_at_ms=_epoch_ms(resets) if resets is not None else None,
                 source=ORIGIN,
-                kind="official",
             )
         )
     return found

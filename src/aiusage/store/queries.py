@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from aiusage.records import CostMode
+from aiusage.records import WINDOW_USED_PERCENT, CostMode
 from aiusage.store.db import Database
 from aiusage.store.store import BUCKET_MS
 
@@ -219,9 +219,9 @@ def window_readings(db: Database, since_ms: int) -> list[tuple[object, ...]]:
     (account, window, ts_ms, value, resets_at_ms, source, meta)."""
     rows = db.query(
         "SELECT account, window_name, ts_ms, value, resets_at_ms, source, meta "
-        "FROM observations WHERE metric = 'window_used_percent' AND ts_ms >= :since "
+        "FROM observations WHERE metric = :metric AND ts_ms >= :since "
         "ORDER BY ts_ms",
-        {"since": since_ms},
+        {"since": since_ms, "metric": WINDOW_USED_PERCENT},
     )
     db.commit()
     return rows

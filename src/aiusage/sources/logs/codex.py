@@ -230,17 +230,13 @@ def _limits(limits: _RateLimits, ts: int) -> Iterator[Observation]:
         meta: dict[str, Any] = {"name": name}
         if window.window_minutes:
             meta["window_minutes"] = window.window_minutes
-        yield Observation(
+        yield Observation.window_used(
             ts_ms=ts,
             account=SOURCE,
-            metric="window_used_percent",
-            value=float(window.used_percent),
             window=window_name(window.window_minutes, name),
-            limit=100.0,
-            unit="%",
+            value=float(window.used_percent),
             resets_at_ms=resets,
             source=SOURCE,
-            kind="official",
             meta=meta,
         )
 

@@ -254,17 +254,13 @@ def _window(key: str, value: dict[str, Any], now_ms: int, plan: dict[str, Any]) 
     for name in _DOLLAR_FIELDS:
         if value.get(name) is not None:
             meta[name] = number(value[name], f"{key}.{name}")
-    return Observation(
+    return Observation.window_used(
         ts_ms=now_ms,
         account=ACCOUNT,
-        metric="window_used_percent",
-        value=used,
         window=window_name(key),
-        limit=100.0,
-        unit="%",
+        value=used,
         resets_at_ms=resets_ms,
         source=SOURCE,
-        kind="official",
         meta=meta,
     )
 

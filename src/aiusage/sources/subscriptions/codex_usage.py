@@ -270,17 +270,13 @@ def _individual(ind: dict[str, Any], path: str, now_ms: int, meta: dict[str, Any
 def _observation(
     window: str, used: float, now_ms: int, resets_ms: int | None, meta: dict[str, Any]
 ) -> Observation:
-    return Observation(
+    return Observation.window_used(
         ts_ms=now_ms,
         account=ACCOUNT,
-        metric="window_used_percent",
-        value=used,
         window=window,
-        limit=100.0,
-        unit="%",
+        value=used,
         resets_at_ms=resets_ms,
         source=SOURCE,
-        kind="official",
         meta=meta,
     )
 
