@@ -12,6 +12,7 @@ from rich.table import Table
 from aiusage.app import PLANS, App, LimitRow
 from aiusage.cli import options as o
 from aiusage.cli.common import dump, err, out, refresh, with_app
+from aiusage.cli.render import until
 
 Fetch = Annotated[
     bool,
@@ -69,16 +70,6 @@ def limits(
         render_scan_notes(err, scan, verbose)
 
     with_app(database, body)
-
-
-def until(ms: int | None, now_ms: int) -> str:
-    """'2h05m' / '3d04h' from now to ``ms``."""
-    if ms is None:
-        return ""
-    minutes = max(ms - now_ms, 0) // 60_000
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    return f"{days}d{hours:02d}h" if days else f"{hours}h{mins:02d}m"
 
 
 def _render(rows: list[LimitRow], iso: Any, now_ms: int, tz: str) -> None:

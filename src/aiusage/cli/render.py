@@ -21,6 +21,16 @@ def n(value: int) -> str:
     return f"{value:,}"
 
 
+def until(ms: int | None, now_ms: int) -> str:
+    """'2h05m' / '3d04h' from now to ``ms``."""
+    if ms is None:
+        return ""
+    minutes = max(ms - now_ms, 0) // 60_000
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    return f"{days}d{hours:02d}h" if days else f"{hours}h{mins:02d}m"
+
+
 def usd(value: float, unpriced: int = 0) -> str:
     text = f"${value:,.2f}"
     return f"{text} + ?" if unpriced else text

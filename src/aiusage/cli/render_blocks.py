@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aiusage.app import Block, limit_status
-from aiusage.cli.render import n, short_model, usd
+from aiusage.cli.render import n, short_model, until, usd
 
 STATUS_STYLE = {"ok": "green", "warning": "yellow", "exceeded": "red"}
 
@@ -81,11 +81,10 @@ def live_view(
         grid.add_column(justify="right")
         length = b.end_ms - b.start_ms
         elapsed = min(max(now_ms - b.start_ms, 0), length)
-        left = (b.end_ms - now_ms) // 60_000
         grid.add_row(
             "Time",
             ProgressBar(total=length, completed=elapsed, width=40),
-            f"{left // 60}h{left % 60:02d}m left · ends {iso(b.end_ms)}",
+            f"{until(b.end_ms, now_ms)} left · ends {iso(b.end_ms)}",
         )
         limit = limits.get(b.agent)
         status = limit_status(b, limit, now_ms)
