@@ -73,6 +73,11 @@ def main() -> int:
         "CLAUDE_CONFIG_DIR": f"{claude},{work}",
         "CODEX_HOME": str(work / "none"),
     }
+    # As installed: bytecode compiled (this machine sets PYTHONDONTWRITEBYTECODE, so a
+    # source edited since `dev.py` ran would be recompiled on every call).
+    subprocess.run(
+        [sys.executable, "-m", "compileall", "-q", str(BENCH.parent / "src")], check=True
+    )
     subprocess.run([str(AIUSAGE), "daily", "--json"], env=env, capture_output=True, check=True)
     line = copy.read_text().splitlines()[-1]
     results: dict[str, list[float]] = {"aiusage statusline": []}

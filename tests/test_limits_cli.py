@@ -117,6 +117,37 @@ def test_statusline_process_exits_zero_with_a_fallback_line_when_the_store_is_br
     assert proc.stdout.count("\n") == 1
 
 
+def test_statusline_process_loads_only_what_its_hot_path_needs(
+    tmp_path: Path, claude: Path
+) -> None:
+    """Speed by construction: no Typer, Rich, pluggy, importlib.metadata or other agents'
+    readers in the statusline process (each costs 3–25 ms; the budget is 100 ms)."""
+    mine = claude_file(claude, "proj", "sess-1", [claude_line(ts=now_iso(5), msg_id="a")])
+    status(hook(mine))  # a warm store: created, and this model's price cached
+    with mine.open("a") as fh:
+        fh.write(claude_line(ts=now_iso(1), msg_id="b") + "\n")
+    probe = (
+        "import sys, io; from aiusage.cli.statusline import run; "
+        "run([], stdout=io.StringIO()); "
+        "print(' '.join(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('typer', 'rich', 'click', 'pluggy', 'importlib_metadata') or m in "
+        "('importlib.metadata', 'aiusage.plugins.manager') or "
+        "m.startswith('aiusage.sources.logs.') and m.rsplit('.', 1)[1] in "
+        "('codex', 'gemini', 'opencode', 'amp', 'qwen', 'kimi', 'droid'))))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe],
+        input=hook(mine, five_hour=(10.0, int(time.time()) + 3600)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "", f"the statusline imported {proc.stdout.strip()}"
+    data = json.loads(cli("daily", "--json", "--no-refresh").stdout)
+    assert data["totals"]["requests"] == 2  # and it did read the new line
+
+
 def test_limits_show_resets_in_local_time_across_a_dst_change(claude: Path) -> None:
     before = int(datetime(2027, 3, 14, 6, 30, tzinfo=UTC).timestamp())  # 01:30 EST
     after = int(datetime(2027, 3, 14, 7, 30, tzinfo=UTC).timestamp())  # 03:30 EDT

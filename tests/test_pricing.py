@@ -123,3 +123,12 @@ def test_prices_by_date() -> None:
     after = lookup_snapshot(ref, start.isoformat())
     assert before is not None and after is not None
     assert (before == after) == (first.prices == later.prices)
+
+
+def test_price_table_version_is_the_installed_genai_prices_version() -> None:
+    """The fingerprint reads the version without importlib.metadata (statusline speed)."""
+    from importlib.metadata import version
+
+    from aiusage.pricing import price_table_version
+
+    assert price_table_version() == version("genai-prices")

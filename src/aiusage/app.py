@@ -133,10 +133,26 @@ DAY_MS = 86_400_000
 
 
 class App:
-    def __init__(self, config: Config, store: Store, sources: Sequence[LogSource]) -> None:
+    def __init__(
+        self, config: Config, store: Store, sources: Sequence[LogSource] | None = None
+    ) -> None:
         self.config = config
         self.store = store
-        self.sources = list(sources)
+        self._sources = list(sources) if sources is not None else None
+
+    @property
+    def sources(self) -> list[LogSource]:
+        """Every agent's reader, loaded on first use (the statusline never needs them all)."""
+        if self._sources is None:
+            self._sources = default_sources()
+        return self._sources
+
+    def source(self, name: str) -> LogSource | None:
+        if self._sources is None:
+            from aiusage.plugins import log_source
+
+            return log_source(name)
+        return next((s for s in self._sources if s.name == name), None)
 
     def close(self) -> None:
         self.store.close()
@@ -257,7 +273,7 @@ class App:
 
     def refresh_file(self, path: Path, agent: str) -> ScanReport:
         """Read what is new in one log file of one agent (the statusline's transcript)."""
-        source = next((s for s in self.sources if s.name == agent), None)
+        source = self.source(agent)
         if source is None or not path.is_file():
             return ScanReport()
         pricer = Pricer(self.store, parse_overrides(self.config.price_overrides))
@@ -335,8 +351,7 @@ def open_app(ctx: AppContext | None = None) -> App:
     config = load_config(ctx.config_path)
     url = ctx.database_url or config.database_url
     store = open_store(url)
-    sources = list(ctx.sources) if ctx.sources is not None else default_sources()
-    return App(config, store, sources)
+    return App(config, store, ctx.sources)
 
 
 def _now_ms() -> int:

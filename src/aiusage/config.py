@@ -9,7 +9,6 @@ Secrets never live here: the file holds references (env var names), not keys.
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,6 +108,8 @@ def load_config(path: Path | None = None) -> Config:
     path = path or config_file()
     raw: dict[str, Any] = {}
     if path.exists():
+        import tomllib  # only when there is a file: 2 ms the statusline need not pay
+
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:

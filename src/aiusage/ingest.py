@@ -255,8 +255,8 @@ def scan(
     writer.flush()
     writer.count_malformed({s.name: s for s in report.sources})
     pricer.save()
-    if writer.wrote_events:
-        store.hide_sidechain_replays()
+    if writer.touched:
+        store.hide_sidechain_replays(writer.touched)
     store.refresh_rollup()
     report.files_read = len(plans)
     report.bytes_read = total
@@ -307,8 +307,7 @@ class _Writer:
         self.pieces: dict[str, int] = {}  # how many ranges each file was cut into
         self.malformed: dict[str, int] = {}
         self.tail_malformed: dict[str, int] = {}
-        self.wrote_events = False
-        self.sidechain = False
+        self.touched: dict[str, set[str]] = {}  # source -> group keys written
 
     def add(self, result: ReadResult) -> None:
         task = result.task
@@ -321,7 +320,6 @@ class _Writer:
             old = events.get(key)
             if old is None or better_copy(e, old):
                 events[key] = e
-                self.sidechain = self.sidechain or e.sidechain
         self.observations.extend(result.observations)
         planned, st, head = self.plans[task.path]
         prior = int(planned.state.get("_prior_malformed", 0))
@@ -357,14 +355,16 @@ class _Writer:
             return
         cost = self.pricer.event_cost
         rows = [event_row(e, cost(e)) for e in self.events.values()]
-        self.store.write(rows, self.observations, self.cursors.values(), self.sidechain)
+        grouped = [e for e in self.events.values() if e.group_key]
+        # hide_pending: a crash before the replay check after the scan makes the next run do it.
+        self.store.write(rows, self.observations, self.cursors.values(), bool(grouped))
         self.report.events_written += len(rows)
         self.report.observations_written += len(self.observations)
-        self.wrote_events = self.wrote_events or bool(rows)
+        for e in grouped:
+            self.touched.setdefault(e.source, set()).add(e.group_key)
         self.events = {}
         self.observations = []
         self.cursors = {}
-        self.sidechain = False
 
     def count_malformed(self, summaries: dict[str, SourceSummary]) -> None:
         for path, (task, _, _) in self.plans.items():

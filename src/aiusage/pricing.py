@@ -16,6 +16,7 @@ import json
 from collections.abc import Mapping, MutableMapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from aiusage.errors import ConfigError
@@ -113,12 +114,29 @@ def parse_overrides(raw: Mapping[str, Any]) -> dict[str, ModelRates]:
     return result
 
 
+def price_table_version() -> str:
+    """genai-prices' installed version, read from its dist-info folder's name.
+
+    importlib.metadata costs ~25 ms of imports, too much for the statusline's path.
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("genai_prices")
+    if spec is None or not spec.origin:
+        return "missing"
+    package = Path(spec.origin).parent
+    found = sorted(p.name for p in package.parent.glob("genai_prices-*.dist-info"))
+    if found:
+        return found[-1].removeprefix("genai_prices-").removesuffix(".dist-info")
+    data = package / "data.py"  # an unusual install: the table's size and time will do
+    stat = data.stat()
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
 def fingerprint(overrides: Mapping[str, ModelRates]) -> str:
     """Changes when the price table or the overrides change: stored costs are then redone."""
-    from importlib.metadata import version
-
     payload = json.dumps(
-        [version("genai-prices"), {k: v.to_json() for k, v in sorted(overrides.items())}]
+        [price_table_version(), {k: v.to_json() for k, v in sorted(overrides.items())}]
     )
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 

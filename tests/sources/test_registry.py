@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from agents_factory import OTHER_AGENTS
-from aiusage.plugins import log_sources
+from aiusage.plugins import BUILTIN_LOG_SOURCES, log_source, log_sources
 from aiusage.sources.logs.base import is_document
 
 FIELDS = (
@@ -32,6 +32,15 @@ def test_builtin_sources() -> None:
     assert len(aliases) == len(set(aliases))
     assert not set(aliases) & set(sources)
     assert getattr(sources["gemini"], "aliases", ()) == ("gemini-cli",)
+
+
+def test_one_reader_by_name_is_the_registered_one() -> None:
+    registered = {s.name: type(s) for s in log_sources()}
+    assert list(BUILTIN_LOG_SOURCES) == list(registered)[: len(BUILTIN_LOG_SOURCES)]
+    for name in BUILTIN_LOG_SOURCES:
+        source = log_source(name)
+        assert source is not None and type(source) is registered[name]
+    assert log_source("no-such-agent") is None
 
 
 def _env(corpus: Path, home: Path) -> dict[str, str]:

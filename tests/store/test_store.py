@@ -104,6 +104,30 @@ def test_sidechain_replay_is_hidden_whichever_arrives_first(store: Store) -> Non
     assert _totals(store)[:2] == (13, 2)  # parent replaces the replay, own sidechain stays
 
 
+def test_targeted_replay_check_hides_only_written_keys_and_dirties_only_their_time(
+    store: Store,
+) -> None:
+    """After a small write only the written group keys are checked, and the rollup is
+    rebuilt only where a row was hidden — not over all history (the statusline's path)."""
+    old = T0 - 30 * 86_400_000
+    stale = _event("m0:r9", ts=old, sidechain=True, group_key="m0", out=5)
+    parent_old = _event("m0:r1", ts=old, sidechain=False, group_key="m0", out=5)
+    store.write([event_row(stale, None), event_row(parent_old, None)])
+    store.refresh_rollup()  # m0's replay is still visible: no check has run yet
+    replay = _event("m1:r2", ts=T0, sidechain=True, group_key="m1", out=10)
+    parent = _event("m1:r1", ts=T0, sidechain=False, group_key="m1", out=10)
+    store.write([event_row(replay, None), event_row(parent, None)], hide_pending=True)
+    store.hide_sidechain_replays({"claude-code": {"m1"}})
+    hidden = store.db.query("SELECT dedup_key FROM usage_events WHERE hidden = 1")
+    assert hidden == [("m1:r2",)]
+    assert store.meta("hide_pending") == "0"
+    assert store.meta("rollup_dirty") == f"{T0}:{T0}"
+    store.hide_sidechain_replays()  # the full pass (crash recovery) finds the rest
+    hidden = store.db.query("SELECT dedup_key FROM usage_events WHERE hidden = 1 ORDER BY 1")
+    assert hidden == [("m0:r9",), ("m1:r2",)]
+    assert store.meta("rollup_dirty") == f"{old}:{T0}"
+
+
 def test_cost_modes(store: Store) -> None:
     store.write(
         [

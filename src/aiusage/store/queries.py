@@ -14,7 +14,7 @@ from itertools import pairwise
 
 from aiusage.records import WINDOW_USED_PERCENT, CostMode
 from aiusage.store.db import Database
-from aiusage.store.store import BUCKET_MS
+from aiusage.store.statements import BUCKET_MS
 
 DAY_MS = 86_400_000
 

@@ -3,117 +3,24 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from aiusage.records import Observation, UsageEvent
 from aiusage.store.db import SCHEMA_HEAD, Database
-
-TOKEN_COLUMNS = (
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_write_5m_tokens",
-    "cache_write_1h_tokens",
-    "reasoning_tokens",
-)
-_EVENT_COLUMNS = (
-    "source",
-    "dedup_key",
-    "ts_ms",
-    "account",
-    "provider",
-    "model",
-    "project",
-    "session",
-    *TOKEN_COLUMNS,
-    "total_tokens",
-    "requests",
-    "cost_reported_usd",
-    "cost_calc_usd",
-    "group_key",
-    "sidechain",
-    "meta",
-)
-_UPDATED = [c for c in _EVENT_COLUMNS if c not in ("source", "dedup_key")]
-
-# Keep the most complete copy (a streamed response's last line carries the final counts);
-# among equally complete copies keep the earliest (a fork replays its parent later).
-UPSERT_EVENT = (
-    f"INSERT INTO usage_events ({', '.join(_EVENT_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in _EVENT_COLUMNS)}) "
-    "ON CONFLICT (source, dedup_key) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _UPDATED)
-    + " WHERE excluded.total_tokens > usage_events.total_tokens"
-    " OR (excluded.total_tokens = usage_events.total_tokens"
-    " AND excluded.ts_ms < usage_events.ts_ms)"
+from aiusage.store.statements import (
+    BUCKET_MS,
+    CURSOR_COLUMNS,
+    HIDE_SIDECHAIN_REPLAYS,
+    INSERT_OBSERVATION,
+    REBUILD_ROLLUP,
+    UPSERT_CURSOR,
+    UPSERT_EVENT,
+    hide_replays_of,
 )
 
-_OBS_COLUMNS = (
-    "ts_ms",
-    "account",
-    "metric",
-    "window_name",
-    "value",
-    "limit_value",
-    "unit",
-    "resets_at_ms",
-    "source",
-    "kind",
-    "meta",
-)
-INSERT_OBSERVATION = (
-    f"INSERT INTO observations ({', '.join(_OBS_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in _OBS_COLUMNS)}) "
-    "ON CONFLICT (account, metric, window_name, ts_ms) DO NOTHING"
-)
-
-_CURSOR_COLUMNS = (
-    "path",
-    "source",
-    "device",
-    "inode",
-    "size",
-    "mtime_ns",
-    "read_offset",
-    "head_hash",
-    "state",
-    "malformed",
-    "updated_ms",
-)
-UPSERT_CURSOR = (
-    f"INSERT INTO ingest_cursors ({', '.join(_CURSOR_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in _CURSOR_COLUMNS)}) "
-    "ON CONFLICT (path) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in _CURSOR_COLUMNS if c != "path")
-)
-
-# A sidechain copy of a message that also exists outside the sidechain is a replay.
-HIDE_SIDECHAIN_REPLAYS = (
-    "UPDATE usage_events SET hidden = 1 "
-    "WHERE sidechain = 1 AND hidden = 0 AND group_key <> '' AND EXISTS ("
-    "SELECT 1 FROM usage_events AS p WHERE p.source = usage_events.source "
-    "AND p.group_key = usage_events.group_key AND p.sidechain = 0)"
-)
-
-
-BUCKET_MS = 900_000  # the rollup's 15-minute buckets
-_ROLLUP_SUMS = (*TOKEN_COLUMNS, "requests")
-REBUILD_ROLLUP = (
-    "INSERT INTO usage_rollup (bucket, source, model, project, "
-    + ", ".join(_ROLLUP_SUMS)
-    + ", events, calc_unknown, auto_unknown, first_ms, last_ms, "
-    "cost_reported_usd, cost_calc_usd, cost_auto_usd) "
-    f"SELECT ts_ms / {BUCKET_MS}, source, model, project, "
-    + ", ".join(f"SUM({c})" for c in _ROLLUP_SUMS)
-    + ", COUNT(*), SUM(CASE WHEN cost_calc_usd IS NULL THEN 1 ELSE 0 END), "
-    "SUM(CASE WHEN COALESCE(cost_reported_usd, cost_calc_usd) IS NULL THEN 1 ELSE 0 END), "
-    "MIN(ts_ms), MAX(ts_ms), COALESCE(SUM(cost_reported_usd), 0), "
-    "COALESCE(SUM(cost_calc_usd), 0), COALESCE(SUM(COALESCE(cost_reported_usd, cost_calc_usd)), 0) "
-    "FROM usage_events WHERE hidden = 0 AND ts_ms >= :lo AND ts_ms < :hi "
-    f"GROUP BY ts_ms / {BUCKET_MS}, source, model, project"
-)
+TARGETED_HIDE_MAX = 5000  # beyond this many written keys one full pass is quicker
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,17 +151,28 @@ class Store:
         """Store events whose cost is reported or unknown (tests, manual entries)."""
         self.write([event_row(e, None) for e in events])
 
-    def hide_sidechain_replays(self) -> None:
-        """Hide replayed sidechain copies; runs after writes (and after a crash, on restart)."""
+    def hide_sidechain_replays(self, touched: Mapping[str, Collection[str]] | None = None) -> None:
+        """Hide replayed sidechain copies; runs after writes (and after a crash, on restart).
+
+        ``touched`` (source -> group keys just written) limits the work to those keys,
+        through the group index, so a small write stays small; None checks every row.
+        """
+        chunks: list[tuple[str, dict[str, Any]]] = []
+        if touched is not None and sum(map(len, touched.values())) <= TARGETED_HIDE_MAX:
+            for source, keys in touched.items():
+                ordered = sorted(k for k in keys if k)
+                for i in range(0, len(ordered), 500):
+                    part = ordered[i : i + 500]
+                    params: dict[str, Any] = {f"g{j}": k for j, k in enumerate(part)}
+                    params["s"] = source
+                    chunks.append((hide_replays_of(len(part)), params))
+        else:
+            chunks.append((HIDE_SIDECHAIN_REPLAYS, {}))
         with self.db.transaction():
-            span = self.db.query(
-                "SELECT MIN(ts_ms), MAX(ts_ms) FROM usage_events "
-                "WHERE sidechain = 1 AND hidden = 0 AND group_key <> ''"
-            )
-            self.db.execute(HIDE_SIDECHAIN_REPLAYS)
+            stamps = [int(r[0]) for sql, params in chunks for r in self.db.query(sql, params)]
             self._set_meta("hide_pending", "0")
-            if span and span[0][0] is not None:
-                self._mark_rollup_dirty(int(span[0][0]), int(span[0][1]))
+            if stamps:
+                self._mark_rollup_dirty(min(stamps), max(stamps))
 
     # -- rollup -------------------------------------------------------------------------
     def _mark_rollup_dirty(self, lo_ms: int, hi_ms: int) -> None:
@@ -290,7 +208,7 @@ class Store:
     # -- cursors ------------------------------------------------------------------------
     def load_cursors(self, path: str | None = None) -> dict[str, Cursor]:
         where = "" if path is None else " WHERE path = :p"  # one file's, or every cursor
-        sql = f"SELECT {', '.join(_CURSOR_COLUMNS)} FROM ingest_cursors{where}"
+        sql = f"SELECT {', '.join(CURSOR_COLUMNS)} FROM ingest_cursors{where}"
         rows = self.db.query(sql, {} if path is None else {"p": path})
         self.db.commit()
         result: dict[str, Cursor] = {}
