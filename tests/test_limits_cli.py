@@ -154,7 +154,7 @@ def test_limits_show_resets_in_local_time_across_a_dst_change(claude: Path) -> N
     status(hook(None, five_hour=(10.0, before), seven_day=(20.0, after)))
     rows = json.loads(cli("limits", "--json", "--no-fetch", "--tz", "America/New_York").stdout)
     resets = {r["window"]: r["resets_at"] for r in rows["limits"] if r["kind"] == "official"}
-    assert resets == {"5h": "2027-03-14T01:30-05:00", "7d": "2027-03-14T03:30-04:00"}
+    assert resets == {"5h": "2027-03-14T01:30:00-05:00", "7d": "2027-03-14T03:30:00-04:00"}
     assert rows["timezone"] == "America/New_York"
 
 
@@ -176,7 +176,7 @@ def test_limits_from_codex_logs_with_both_reset_formats(tmp_path: Path, claude: 
     rows = json.loads(cli("limits", "--json", "--no-fetch", "--tz", "UTC").stdout)["limits"]
     got = {r["window"]: r for r in rows if r["source"] == "codex"}
     assert got["5h"]["used_percent"] == 30.0 and got["5h"]["kind"] == "official"
-    assert got["5h"]["resets_at"] == iso(datetime.fromtimestamp(soon, UTC))[:16] + "+00:00"
+    assert got["5h"]["resets_at"] == iso(datetime.fromtimestamp(soon, UTC))[:19] + "+00:00"
     assert got["7d"]["used_percent"] == 60.0  # resets 2 h after the reading
     assert set(got["7d"]) >= {"source", "window", "resets_at", "kind", "burn_rate", "exhausts_at"}
 
@@ -213,15 +213,15 @@ def test_blocks_json_per_agent_with_token_limit(tmp_path: Path, claude: Path) ->
     data = json.loads(cli("blocks", "--json", "--tz", "UTC", "--token-limit", "max").stdout)
     real = [b for b in data["blocks"] if not b["is_gap"]]
     assert [(b["agent"], b["start"]) for b in real] == [
-        ("claude-code", "2026-11-07T10:00+00:00"),
-        ("codex", "2026-11-07T11:00+00:00"),
-        ("claude-code", "2026-11-08T09:00+00:00"),
+        ("claude-code", "2026-11-07T10:00:00+00:00"),
+        ("codex", "2026-11-07T11:00:00+00:00"),
+        ("claude-code", "2026-11-08T09:00:00+00:00"),
     ]
     assert data["token_limits"] == {"claude-code": 1303, "codex": 550}
     assert real[2]["token_limit"]["used_percent"] == 100.0
     gap = [b for b in data["blocks"] if b["is_gap"]]
     assert [(g["agent"], g["start"], g["end"]) for g in gap] == [
-        ("claude-code", "2026-11-07T15:20+00:00", "2026-11-08T09:00+00:00")
+        ("claude-code", "2026-11-07T15:20:00+00:00", "2026-11-08T09:00:00+00:00")
     ]
 
 

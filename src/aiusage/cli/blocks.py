@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 
 from aiusage.app import App, Block, block_json, resolve_token_limit
 from aiusage.cli import options as o
-from aiusage.cli.common import dump, err, out, refresh, with_app
+from aiusage.cli.common import Shown, dump, err, iso_in, out, refresh, shown_in, with_app
 
 RECENT_MS = 3 * 86_400_000  # --recent: blocks of the last 3 days (ccusage's default)
 
@@ -76,19 +75,17 @@ def blocks(
 
     def body(application: App) -> None:
         zone = application.tz(tz)
-
-        def iso(ms: int) -> str:
-            return datetime.fromtimestamp(ms / 1000, zone).isoformat(timespec="minutes")
-
         if live:
-            _live(application, opts.agents, select, iso, refresh_interval, max_refreshes)
+            _live(application, opts.agents, select, shown_in(zone), refresh_interval, max_refreshes)
             return
         scan = refresh(application, opts.agents, json_out)
         result, limits, now_ms = select(application)
         if json_out:
             dump(
                 {
-                    "blocks": [block_json(b, now_ms, iso, limits.get(b.agent)) for b in result],
+                    "blocks": [
+                        block_json(b, now_ms, iso_in(zone), limits.get(b.agent)) for b in result
+                    ],
                     "token_limits": limits or None,
                 }
             )
@@ -96,7 +93,7 @@ def blocks(
         from aiusage.cli.render import render_scan_notes
         from aiusage.cli.render_blocks import render_blocks
 
-        render_blocks(out, result, iso, limits, now_ms)
+        render_blocks(out, result, shown_in(zone), limits, now_ms)
         render_scan_notes(err, scan, verbose)
 
     with_app(database, body)
@@ -106,7 +103,7 @@ def _live(
     application: App,
     agents: tuple[str, ...],
     select: Any,
-    iso: Any,
+    shown: Shown,
     interval: float,
     max_refreshes: int,
 ) -> None:
@@ -120,7 +117,7 @@ def _live(
         while True:
             application.refresh(agents=agents)
             result, limits, now_ms = select(application)
-            screen.update(live_view(result, iso, limits, now_ms, interval), refresh=True)
+            screen.update(live_view(result, shown, limits, now_ms, interval), refresh=True)
             refreshes += 1
             if max_refreshes and refreshes >= max_refreshes:
                 return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from datetime import datetime, tzinfo
 from typing import Any
 
 import typer
@@ -57,3 +58,28 @@ def with_app(database: str | None, body: Callable[[App], None]) -> None:
 
 def dump(data: Any) -> None:
     sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def iso_in(zone: tzinfo) -> Callable[[int | None], str | None]:
+    """Epoch ms -> ISO 8601 to the second in the user's zone: the JSON form."""
+
+    def iso(ms: int | None) -> str | None:
+        if ms is None:
+            return None
+        return datetime.fromtimestamp(ms / 1000, zone).isoformat(timespec="seconds")
+
+    return iso
+
+
+Shown = Callable[[int | None], str]  # epoch ms -> a time as tables show it
+
+
+def shown_in(zone: tzinfo) -> Shown:
+    """Epoch ms -> '2026-11-24 14:05' in the user's zone: the table form."""
+
+    def shown(ms: int | None) -> str:
+        return (
+            "" if ms is None else datetime.fromtimestamp(ms / 1000, zone).strftime("%Y-%m-%d %H:%M")
+        )
+
+    return shown

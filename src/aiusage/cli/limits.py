@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from aiusage.app import PLANS, App, LimitRow
 from aiusage.cli import options as o
-from aiusage.cli.common import dump, err, out, refresh, with_app
+from aiusage.cli.common import Shown, dump, err, iso_in, out, refresh, shown_in, with_app
 from aiusage.cli.render import until
 
 Fetch = Annotated[
@@ -49,14 +48,10 @@ def limits(
         now_ms = int(time.time() * 1000)
         result = application.limits(now_ms=now_ms, fetch=fetch)
         zone = application.tz(tz)
-
-        def iso(ms: int) -> str:
-            return datetime.fromtimestamp(ms / 1000, zone).isoformat(timespec="minutes")
-
         if json_out:
             dump(
                 {
-                    "limits": [r.to_json(iso) for r in result.rows],
+                    "limits": [r.to_json(iso_in(zone)) for r in result.rows],
                     "timezone": application.tz_name(tz),
                     "errors": result.errors,
                 }
@@ -64,7 +59,7 @@ def limits(
             return
         from aiusage.cli.render import render_scan_notes
 
-        _render(result.rows, iso, now_ms, application.tz_name(tz))
+        _render(result.rows, shown_in(zone), now_ms, application.tz_name(tz))
         for error in result.errors:
             err.print(f"[red]{error}[/]")
         render_scan_notes(err, scan, verbose)
@@ -72,7 +67,7 @@ def limits(
     with_app(database, body)
 
 
-def _render(rows: list[LimitRow], iso: Any, now_ms: int, tz: str) -> None:
+def _render(rows: list[LimitRow], shown: Shown, now_ms: int, tz: str) -> None:
     if not rows:
         out.print(
             "[yellow]No limits known yet.[/] Official readings come from Codex logs, "
@@ -94,7 +89,7 @@ def _render(rows: list[LimitRow], iso: Any, now_ms: int, tz: str) -> None:
         )
         kind = r.kind if r.kind == "official" else f"[dim]estimated ({r.origin})[/]"
         runs_out = (
-            f"[red]{iso(r.exhausts_at_ms)}[/] (in {until(r.exhausts_at_ms, now_ms)})"
+            f"[red]{shown(r.exhausts_at_ms)}[/] (in {until(r.exhausts_at_ms, now_ms)})"
             if r.exhausts_at_ms
             else ("[green]not before reset[/]" if r.burn_rate else "")
         )
@@ -102,7 +97,7 @@ def _render(rows: list[LimitRow], iso: Any, now_ms: int, tz: str) -> None:
             r.source,
             r.window,
             f"[{style}]{used}[/]" if style else used,
-            iso(r.resets_at_ms) if r.resets_at_ms else "",
+            shown(r.resets_at_ms) if r.resets_at_ms else "",
             until(r.resets_at_ms, now_ms),
             kind,
             f"{r.burn_rate:.1f}%/h" if r.burn_rate else "",

@@ -11,13 +11,14 @@ from rich.table import Table
 from rich.text import Text
 
 from aiusage.app import Block, limit_status
+from aiusage.cli.common import Shown
 from aiusage.cli.render import n, short_model, until, usd
 
 STATUS_STYLE = {"ok": "green", "warning": "yellow", "exceeded": "red"}
 
 
 def render_blocks(
-    console: Any, blocks: list[Block], iso: Any, limits: dict[str, int], now_ms: int
+    console: Any, blocks: list[Block], shown: Shown, limits: dict[str, int], now_ms: int
 ) -> None:
     table = Table(title="5-hour blocks", title_justify="left", header_style="bold")
     columns = ["Agent", "Start", "End", "Status", "Models", "Tokens", "Cost", "Burn rate"]
@@ -27,14 +28,14 @@ def render_blocks(
         table.add_column(name, justify="right" if name in ("Tokens", "Cost", "Limit") else "left")
     for b in blocks:
         if b.is_gap:
-            cells = [b.agent, iso(b.start_ms), iso(b.end_ms), "gap", "", "", "", ""]
+            cells = [b.agent, shown(b.start_ms), shown(b.end_ms), "gap", "", "", "", ""]
             table.add_row(*cells, *([""] if limits else []), style="dim")
             continue
         rate = b.burn_rate()
         cells = [
             b.agent,
-            iso(b.start_ms),
-            iso(b.end_ms),
+            shown(b.start_ms),
+            shown(b.end_ms),
             "[green]active[/]" if b.is_active else "done",
             ", ".join(short_model(m) for m in sorted(b.models)),
             n(b.totals.total_tokens),
@@ -64,7 +65,7 @@ def _limit_cell(block: Block, limit: int | None, now_ms: int) -> str:
 
 
 def live_view(
-    blocks: list[Block], iso: Any, limits: dict[str, int], now_ms: int, interval: float
+    blocks: list[Block], shown: Shown, limits: dict[str, int], now_ms: int, interval: float
 ) -> RenderableType:
     """A panel per active block: time elapsed, tokens (against the limit), burn, projection."""
     if not blocks:
@@ -84,7 +85,7 @@ def live_view(
         grid.add_row(
             "Time",
             ProgressBar(total=length, completed=elapsed, width=40),
-            f"{until(b.end_ms, now_ms)} left · ends {iso(b.end_ms)}",
+            f"{until(b.end_ms, now_ms)} left · ends {shown(b.end_ms)}",
         )
         limit = limits.get(b.agent)
         status = limit_status(b, limit, now_ms)
@@ -121,7 +122,7 @@ def live_view(
         panels.append(
             Panel(
                 grid,
-                title=f"{b.agent} — block since {iso(b.start_ms)}",
+                title=f"{b.agent} — block since {shown(b.start_ms)}",
                 subtitle=f"refreshing every {interval:g}s · Ctrl-C to quit",
             )
         )

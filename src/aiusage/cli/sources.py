@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import typer
 from rich.table import Table
 
 from aiusage.app import App
 from aiusage.cli import options as o
-from aiusage.cli.common import dump, out, refresh, with_app
+from aiusage.cli.common import dump, iso_in, out, refresh, shown_in, with_app
 
 
 def register(app: typer.Typer) -> None:
@@ -27,11 +25,7 @@ def sources(
         scan = refresh(application, (), json_out)
         rows = application.source_status(scan)
         zone = application.tz(None)
-
-        def iso(ms: int | None) -> str | None:
-            if ms is None:
-                return None
-            return datetime.fromtimestamp(ms / 1000, zone).isoformat(timespec="minutes")
+        iso, shown = iso_in(zone), shown_in(zone)
 
         if json_out:
             dump(
@@ -74,7 +68,7 @@ def sources(
                 where,
                 f"{r.files:,}",
                 f"{r.events:,}",
-                iso(r.last_ms) or "",
+                shown(r.last_ms),
                 f"[yellow]{r.malformed:,}[/]" if r.malformed else "0",
             )
             for error in r.errors:
