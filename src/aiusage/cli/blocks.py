@@ -51,6 +51,7 @@ def blocks(
     live: Live = False,
     refresh_interval: Interval = 5.0,
     max_refreshes: MaxRefreshes = 0,
+    no_refresh: o.NoRefresh = False,
     json_out: o.Json = False,
     database: o.Database = None,
     verbose: o.Verbose = False,
@@ -78,7 +79,7 @@ def blocks(
         if live:
             _live(application, opts.agents, select, shown_in(zone), refresh_interval, max_refreshes)
             return
-        scan = refresh(application, opts.agents, json_out)
+        scan = refresh(application, opts.agents, json_out, no_refresh)
         result, limits, now_ms = select(application)
         if json_out:
             dump(

@@ -27,7 +27,13 @@ def fail(exc: AiusageError) -> None:
     raise typer.Exit(2)
 
 
-def refresh(application: App, agents: tuple[str, ...], quiet: bool) -> ScanReport:
+def refresh(
+    application: App, agents: tuple[str, ...], quiet: bool, skip: bool = False
+) -> ScanReport:
+    """Read what is new in the logs first (a progress bar unless ``quiet``); ``skip`` is
+    --no-refresh: answer from the store as it is."""
+    if skip:
+        return ScanReport()
     with ScanProgress(err, enabled=not quiet) as progress:
         return application.refresh(progress=progress.update, agents=agents)
 
@@ -74,12 +80,21 @@ def iso_in(zone: tzinfo) -> Callable[[int | None], str | None]:
 Shown = Callable[[int | None], str]  # epoch ms -> a time as tables show it
 
 
-def shown_in(zone: tzinfo) -> Shown:
-    """Epoch ms -> '2026-11-24 14:05' in the user's zone: the table form."""
+def shown_in(zone: tzinfo, now_ms: int | None = None) -> Shown:
+    """Epoch ms -> '2026-11-24 14:05' in the user's zone: the table form. Given ``now_ms``,
+    nearby times get shorter: '14:05' today, 'Wed 14:05' within the coming week."""
 
     def shown(ms: int | None) -> str:
-        return (
-            "" if ms is None else datetime.fromtimestamp(ms / 1000, zone).strftime("%Y-%m-%d %H:%M")
-        )
+        if ms is None:
+            return ""
+        when = datetime.fromtimestamp(ms / 1000, zone)
+        if now_ms is not None:
+            now = datetime.fromtimestamp(now_ms / 1000, zone)
+            days = (when.date() - now.date()).days
+            if days == 0:
+                return when.strftime("%H:%M")
+            if 0 < days < 7:
+                return when.strftime("%a %H:%M")
+        return when.strftime("%Y-%m-%d %H:%M")
 
     return shown

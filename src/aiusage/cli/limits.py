@@ -32,6 +32,7 @@ def limits(
     tz: o.Tz = None,
     fetch: Fetch = True,
     plans: ListPlans = False,
+    no_refresh: o.NoRefresh = False,
     json_out: o.Json = False,
     database: o.Database = None,
     verbose: o.Verbose = False,
@@ -44,7 +45,7 @@ def limits(
         return
 
     def body(application: App) -> None:
-        scan = refresh(application, (), json_out)
+        scan = refresh(application, (), json_out, no_refresh)
         now_ms = int(time.time() * 1000)
         result = application.limits(now_ms=now_ms, fetch=fetch)
         zone = application.tz(tz)
@@ -59,7 +60,7 @@ def limits(
             return
         from aiusage.cli.render import render_scan_notes
 
-        _render(result.rows, shown_in(zone), now_ms, application.tz_name(tz))
+        _render(result.rows, shown_in(zone, now_ms), now_ms, application.tz_name(tz))
         for error in result.errors:
             err.print(f"[red]{error}[/]")
         render_scan_notes(err, scan, verbose)
@@ -76,8 +77,12 @@ def _render(rows: list[LimitRow], shown: Shown, now_ms: int, tz: str) -> None:
         )
         return
     table = Table(title=f"Limits ({tz})", title_justify="left", header_style="bold")
-    for name in ("Source", "Window", "Used", "Resets", "In", "Kind", "Burn", "Runs out"):
-        table.add_column(name, justify="right" if name in ("Used", "In", "Burn") else "left")
+    for name in ("Source", "Window", "Used", "Resets", "Kind", "Burn", "Runs out"):
+        table.add_column(
+            name,
+            justify="right" if name in ("Used", "Burn") else "left",
+            no_wrap=name != "Runs out",
+        )
     for r in rows:
         used = "?" if r.used_percent is None else f"{r.used_percent:.1f}%"
         style = (
@@ -87,24 +92,26 @@ def _render(rows: list[LimitRow], shown: Shown, now_ms: int, tz: str) -> None:
             if (r.used_percent or 0) >= 70
             else ""
         )
-        kind = r.kind if r.kind == "official" else f"[dim]estimated ({r.origin})[/]"
+        kind = r.kind if r.kind == "official" else "[dim]estimated[/]"
         runs_out = (
-            f"[red]{shown(r.exhausts_at_ms)}[/] (in {until(r.exhausts_at_ms, now_ms)})"
+            f"[red]{shown(r.exhausts_at_ms)}[/] ({until(r.exhausts_at_ms, now_ms)})"
             if r.exhausts_at_ms
-            else ("[green]not before reset[/]" if r.burn_rate else "")
+            else ("[green]after reset[/]" if r.burn_rate else "")
         )
         table.add_row(
             r.source,
             r.window,
             f"[{style}]{used}[/]" if style else used,
-            shown(r.resets_at_ms) if r.resets_at_ms else "",
-            until(r.resets_at_ms, now_ms),
+            f"{shown(r.resets_at_ms)} ({until(r.resets_at_ms, now_ms)})" if r.resets_at_ms else "",
             kind,
             f"{r.burn_rate:.1f}%/h" if r.burn_rate else "",
             runs_out,
         )
     out.print(table)
     notes = sorted({f"{r.source} {r.window}: {r.note}" for r in rows if r.note})
+    notes += sorted(
+        {f"{r.source} {r.window}: estimated from {r.origin}" for r in rows if r.kind != "official"}
+    )
     for note in notes:
         out.print(f"[dim]{note}[/]")
 

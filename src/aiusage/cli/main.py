@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import typer
 
-from aiusage.app import App, Period, ScanReport
+from aiusage.app import App, Period
 from aiusage.cli import options as o
 from aiusage.cli.common import dump as _dump
 from aiusage.cli.common import err, nothing_found, out, refresh, with_app
@@ -84,7 +84,7 @@ def _report_command(period: Period) -> Callable[..., None]:
         )
 
         def body(application: App) -> None:
-            scan = ScanReport() if no_refresh else refresh(application, opts.agents, json_out)
+            scan = refresh(application, opts.agents, json_out, no_refresh)
             if not no_refresh and nothing_found(application, scan):
                 if json_out:
                     _dump(application.report(period, opts).to_json(application.tz(tz), breakdown))

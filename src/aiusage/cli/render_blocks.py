@@ -17,9 +17,21 @@ from aiusage.cli.render import n, short_model, until, usd
 STATUS_STYLE = {"ok": "green", "warning": "yellow", "exceeded": "red"}
 
 
+def _end(shown: Shown, block: Block) -> str:
+    """Only the time when the block ends on the day it started (the usual case)."""
+    start, end = shown(block.start_ms), shown(block.end_ms)
+    return end[-5:] if start[:-5] == end[:-5] else end
+
+
 def render_blocks(
     console: Any, blocks: list[Block], shown: Shown, limits: dict[str, int], now_ms: int
 ) -> None:
+    if not blocks:
+        console.print(
+            "[yellow]No blocks to show.[/] A block starts with the first request after a "
+            "5-hour pause; try without --active/--recent, or a wider --since."
+        )
+        return
     table = Table(title="5-hour blocks", title_justify="left", header_style="bold")
     columns = ["Agent", "Start", "End", "Status", "Models", "Tokens", "Cost", "Burn rate"]
     if limits:
@@ -28,21 +40,19 @@ def render_blocks(
         table.add_column(name, justify="right" if name in ("Tokens", "Cost", "Limit") else "left")
     for b in blocks:
         if b.is_gap:
-            cells = [b.agent, shown(b.start_ms), shown(b.end_ms), "gap", "", "", "", ""]
+            cells = [b.agent, shown(b.start_ms), _end(shown, b), "gap", "", "", "", ""]
             table.add_row(*cells, *([""] if limits else []), style="dim")
             continue
         rate = b.burn_rate()
         cells = [
             b.agent,
             shown(b.start_ms),
-            shown(b.end_ms),
+            _end(shown, b),
             "[green]active[/]" if b.is_active else "done",
             ", ".join(short_model(m) for m in sorted(b.models)),
             n(b.totals.total_tokens),
             usd(b.totals.cost_usd, b.totals.unpriced_events),
-            f"{rate['tokens_per_minute']:,.0f} tok/min · ${rate['cost_per_hour']:,.2f}/h"
-            if rate
-            else "",
+            f"{rate['tokens_per_minute']:,.0f}/min ${rate['cost_per_hour']:,.2f}/h" if rate else "",
         ]
         if limits:
             cells.append(_limit_cell(b, limits.get(b.agent), now_ms))
@@ -109,7 +119,7 @@ def live_view(
             grid.add_row(
                 "Burn rate",
                 "",
-                f"{rate['tokens_per_minute']:,.0f} tok/min · ${rate['cost_per_hour']:,.2f}/h",
+                f"{rate['tokens_per_minute']:,.0f}/min ${rate['cost_per_hour']:,.2f}/h",
             )
         projection = b.projection(now_ms)
         if projection:

@@ -15,6 +15,7 @@ def register(app: typer.Typer) -> None:
 
 
 def sources(
+    no_refresh: o.NoRefresh = False,
     json_out: o.Json = False,
     database: o.Database = None,
     verbose: o.Verbose = False,
@@ -22,7 +23,7 @@ def sources(
     """Every agent aiusage reads: its directories, files, stored records and skipped lines."""
 
     def body(application: App) -> None:
-        scan = refresh(application, (), json_out)
+        scan = refresh(application, (), json_out, no_refresh)
         rows = application.source_status(scan)
         zone = application.tz(None)
         iso, shown = iso_in(zone), shown_in(zone)
