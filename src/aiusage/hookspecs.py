@@ -13,3 +13,8 @@ hookimpl = pluggy.HookimplMarker("aiusage")
 @hookspec
 def register_log_sources() -> list[Any]:  # type: ignore[empty-body]
     """Return log readers (objects following ``aiusage.sources.logs.base.LogSource``)."""
+
+
+@hookspec
+def register_providers() -> list[Any]:  # type: ignore[empty-body]
+    """Return provider adapters (objects following ``aiusage.sources.providers.base.Provider``)."""

@@ -13,6 +13,8 @@ from aiusage.sources.logs.base import LogSource
 if TYPE_CHECKING:
     import pluggy
 
+    from aiusage.sources.providers.base import Provider
+
 # Built-in readers by agent name, in listing order: imported only when wanted.
 BUILTIN_LOG_SOURCES = {
     "claude-code": "aiusage.sources.logs.claude_code:ClaudeCodeSource",
@@ -26,9 +28,17 @@ BUILTIN_LOG_SOURCES = {
 }
 
 
+# Built-in provider adapters by name ("module:Class"), imported only when used.
+BUILTIN_PROVIDERS: dict[str, str] = {}
+
+
+def _load(path: str) -> Any:
+    module, cls = path.split(":")
+    return getattr(importlib.import_module(module), cls)()
+
+
 def _builtin(name: str) -> LogSource:
-    module, cls = BUILTIN_LOG_SOURCES[name].split(":")
-    source: LogSource = getattr(importlib.import_module(module), cls)()
+    source: LogSource = _load(BUILTIN_LOG_SOURCES[name])
     return source
 
 
@@ -69,6 +79,10 @@ def manager() -> pluggy.PluginManager:
         def register_log_sources(self) -> list[Any]:
             return [_builtin(name) for name in BUILTIN_LOG_SOURCES]
 
+        @hookimpl
+        def register_providers(self) -> list[Any]:
+            return [_load(path) for path in BUILTIN_PROVIDERS.values()]
+
     pm = pluggy.PluginManager("aiusage")
     pm.add_hookspecs(hookspecs)
     pm.register(_BuiltinLogSources(), name="builtin-log-sources")
@@ -97,3 +111,22 @@ def log_source(name: str) -> LogSource | None:
     ):
         return _builtin(name)
     return next((s for s in log_sources() if s.name == name), None)
+
+
+def providers() -> dict[str, Provider]:
+    """Every registered provider adapter by name (the first registration wins)."""
+    found: dict[str, Provider] = {}
+    for group in reversed(manager().hook.register_providers()):
+        for provider in group:
+            found.setdefault(provider.info.name, provider)
+    return found
+
+
+def provider(name: str) -> Provider | None:
+    """One provider adapter; without installed plugins only its own module is imported."""
+    if name in BUILTIN_PROVIDERS and (
+        "AIUSAGE_NO_PLUGINS" in os.environ or not _entry_points_declared()
+    ):
+        found: Provider = _load(BUILTIN_PROVIDERS[name])
+        return found
+    return providers().get(name)

@@ -42,6 +42,7 @@ class Endpoint:
     url: str
     login_hint: str  # what to run when the token is refused
     forbidden_hint: str = ""  # for 403, when it differs from login_hint
+    other_hint: str = ""  # for any other 4xx (a documented API: a bad parameter is our bug)
 
     @property
     def where(self) -> str:
@@ -118,11 +119,11 @@ def get_json(
             hint="check the network connection (and any proxy), then try again",
         ) from None
     now = current_ms() if now_ms is None else now_ms
-    _raise_for_status(endpoint, response, secrets, now)
-    return _parse_json(endpoint, response)
+    raise_for_status(endpoint, response, secrets, now)
+    return parse_json_body(endpoint, response)
 
 
-def _raise_for_status(
+def raise_for_status(
     endpoint: Endpoint, response: httpx.Response, secrets: Sequence[str], now_ms: int
 ) -> None:
     status = response.status_code
@@ -151,7 +152,8 @@ def _raise_for_status(
         )
     raise SourceError(
         f"{where} answered {answered}",
-        hint="this endpoint is undocumented and may have changed; update aiusage or report it",
+        hint=endpoint.other_hint
+        or "this endpoint is undocumented and may have changed; update aiusage or report it",
     )
 
 
@@ -221,7 +223,7 @@ def _server_message(response: httpx.Response, secrets: Sequence[str]) -> str:
     return clean[:_MESSAGE_CHARS] + ("…" if len(clean) > _MESSAGE_CHARS else "")
 
 
-def _parse_json(endpoint: Endpoint, response: httpx.Response) -> Any:
+def parse_json_body(endpoint: Endpoint, response: httpx.Response) -> Any:
     try:
         return json.loads(response.content)
     except (ValueError, UnicodeDecodeError):
