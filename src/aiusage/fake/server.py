@@ -9,6 +9,7 @@ scripted gets the provider's normal answer.
 from __future__ import annotations
 
 import json
+import random
 import threading
 from collections import deque
 from collections.abc import Mapping
@@ -68,6 +69,16 @@ class FakeServer:
         self._stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._chaos = 0.0
+        self._rng = random.Random(0)
+
+    def chaos(self, rate: float, seed: int = 0) -> None:
+        """Chaos mode: each request fails with probability ``rate`` (seeded), with one of
+        the ways real providers fail: 429 + Retry-After 0, 500, a proxy's 502 HTML page,
+        truncated JSON, or a reset connection."""
+        with self._lock:
+            self._chaos = rate
+            self._rng = random.Random(seed)
 
     # -- what subclasses provide -------------------------------------------------------
 
@@ -139,7 +150,13 @@ class FakeServer:
         )
         with self._lock:
             self.requests.append(request)
-        reply = self.answer(request)
+            failing = self._chaos > 0 and self._rng.random() < self._chaos
+            pick = self._rng.randrange(len(CHAOS)) if failing else -1
+        if pick >= 0 and CHAOS[pick] is None:
+            handler.close_connection = True  # drop the connection without an answer
+            return
+        reply = CHAOS[pick] if pick >= 0 and CHAOS[pick] is not None else self.answer(request)
+        assert reply is not None
         if reply.delay_s > 0 and self._stopping.wait(reply.delay_s):
             return
         data, headers = reply.encode()
@@ -182,6 +199,33 @@ def rate_limited(body: Any, retry_after: str | None = None) -> Reply:
 def garbage() -> Reply:
     """200 with an HTML page, as a captive portal or a bot check answers."""
     return Reply(200, "<html><body>Just a moment...</body></html>", {"Content-Type": "text/html"})
+
+
+def html_error(status: int = 502) -> Reply:
+    """An error page from a proxy or load balancer in front of the API."""
+    page = f"<html><head><title>{status} Bad Gateway</title></head><body>nginx</body></html>"
+    return Reply(status, page, {"Content-Type": "text/html"})
+
+
+def truncated_json() -> Reply:
+    """200 whose JSON body was cut off mid-way."""
+    return Reply(
+        200, b'{"object": "page", "data": [{"start_time": 17', {"Content-Type": "application/json"}
+    )
+
+
+#: What chaos mode answers instead (None: the connection is dropped with no answer).
+CHAOS: tuple[Reply | None, ...] = (
+    Reply(
+        429,
+        {"error": {"message": "Rate limit reached", "type": "rate_limit"}},
+        {"Retry-After": "0"},
+    ),
+    Reply(500, {"error": {"message": "internal error", "type": "server_error"}}),
+    html_error(502),
+    truncated_json(),
+    None,
+)
 
 
 def slow(delay_s: float, reply: Reply | None = None) -> Reply:

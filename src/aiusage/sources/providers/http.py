@@ -16,7 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aiusage.errors import SourceError, SourceRateLimitError, SourceUnavailableError
+from aiusage.errors import (
+    SourceError,
+    SourceFormatError,
+    SourceRateLimitError,
+    SourceUnavailableError,
+)
 from aiusage.sources.subscriptions.http import (
     Endpoint,
     current_ms,
@@ -100,7 +105,7 @@ async def request_json(
             except SourceRateLimitError as exc:
                 last = exc
                 wait = exc.retry_after_s
-            except SourceUnavailableError as exc:  # 5xx
+            except (SourceUnavailableError, SourceFormatError) as exc:  # 5xx, a cut-off body
                 last = exc
         if attempt + 1 >= attempts or (wait is not None and wait > MAX_WAIT_S):
             break
