@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiusage.analytics.blocks import (
     Block,
@@ -45,6 +45,9 @@ from aiusage.statusline import StatusLine
 from aiusage.statusline import render as render_statusline
 from aiusage.store import Store, open_store
 from aiusage.store.queries import UsageFilter, aggregate, event_counts, event_points, time_range
+
+if TYPE_CHECKING:
+    from aiusage.accounts_app import AccountsApi
 
 __all__ = [
     "KEYS",
@@ -153,6 +156,13 @@ class App:
 
             return log_source(name)
         return next((s for s in self._sources if s.name == name), None)
+
+    @property
+    def accounts(self) -> AccountsApi:
+        """Provider accounts: add/list/test/remove, collect, status."""
+        from aiusage.accounts_app import AccountsApi
+
+        return AccountsApi(self)
 
     def close(self) -> None:
         self.store.close()

@@ -15,6 +15,7 @@ from typing import Any
 
 from aiusage.errors import ConfigError
 from aiusage.paths import config_file, default_database_url
+from aiusage.records import Account
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +97,8 @@ class Config:
     price_overrides: dict[str, Any] = field(default_factory=dict)
     #: ``[plans]``: agent → plan name (``claude-code = "max5"``), for estimated limits.
     plans: dict[str, str] = field(default_factory=dict)
+    #: ``[accounts.NAME]``: provider accounts (keys live in the keyring or env, never here).
+    accounts: dict[str, Account] = field(default_factory=dict)
     claude_oauth_usage: bool = False
     codex_usage_api: bool = False
     claude_oauth_base_url: str | None = None
@@ -118,7 +121,7 @@ def load_config(path: Path | None = None) -> Config:
     for setting in SETTINGS:
         value = os.environ.get(setting.env) or raw.get(setting.name, setting.default)
         values[setting.name] = value
-    unknown = set(raw) - {s.name for s in SETTINGS} - {"pricing", "plans"}
+    unknown = set(raw) - {s.name for s in SETTINGS} - {"pricing", "plans", "accounts"}
     if unknown:
         raise ConfigError(
             f"unknown setting(s) in {path}: {', '.join(sorted(unknown))}",
@@ -136,8 +139,11 @@ def load_config(path: Path | None = None) -> Config:
         )
     for name in BOOLEAN_SETTINGS:
         values[name] = _boolean(name, values[name])
+    from aiusage.accounts import parse_accounts
+
     return Config(
         database_url=values["database_url"] or default_database_url(),
+        accounts=parse_accounts(raw.get("accounts"), path),
         plans={str(k): v for k, v in plans.items()},
         claude_oauth_usage=values["claude_oauth_usage"],
         codex_usage_api=values["codex_usage_api"],

@@ -6,6 +6,7 @@ AiusageError
 │   └── StoreBusyError   another aiusage holds the write lock for too long
 └── SourceError          one source failed; the others carry on
     ├── SourceAuthError         credentials missing, unreadable, expired or refused (401/403)
+    │   └── SourceForbiddenError    403: the key is valid but lacks a right (an admin key)
     ├── SourceRateLimitError    the provider said 429; ``retry_at_ms`` tells when to ask again
     ├── SourceUnavailableError  timeout, refused connection or a 5xx: try again later
     └── SourceFormatError       the answer is not JSON or not the shape we know
@@ -46,6 +47,10 @@ class SourceError(AiusageError):
 
 class SourceAuthError(SourceError):
     default_hint = "sign in again with the tool that owns the credentials"
+
+
+class SourceForbiddenError(SourceAuthError):
+    default_hint = "this needs a key with more rights (an admin key); see the provider's docs"
 
 
 class SourceRateLimitError(SourceError):

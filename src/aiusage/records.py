@@ -111,3 +111,17 @@ class Observation:
 
 
 WINDOW_USED_PERCENT = "window_used_percent"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A provider account from the config file. Holds no key: only where to find one
+    (``key_env``, else the OS keyring under the account's name)."""
+
+    name: str
+    provider: str
+    base_url: str | None = None  # None: the provider's documented base URL
+    key_env: str | None = None
+    interval_s: int | None = None  # None: the provider's default
+    enabled: bool = True
+    options: dict[str, str] = field(default_factory=dict)

@@ -110,3 +110,21 @@ CREATE TABLE meta (
 
 INSERT INTO alembic_version (version_num) VALUES ('0001_initial') RETURNING version_num;
 
+-- Running upgrade 0001_initial -> 0002_account_health
+
+CREATE TABLE account_health (
+    account VARCHAR(128) NOT NULL, 
+    provider VARCHAR(64) NOT NULL, 
+    status VARCHAR(32) NOT NULL, 
+    message TEXT DEFAULT '' NOT NULL, 
+    hint TEXT DEFAULT '' NOT NULL, 
+    last_attempt_ms BIGINT, 
+    last_success_ms BIGINT, 
+    complete_until_ms BIGINT, 
+    retry_at_ms BIGINT, 
+    failures INTEGER DEFAULT '0' NOT NULL, 
+    PRIMARY KEY (account)
+);
+
+UPDATE alembic_version SET version_num='0002_account_health' WHERE alembic_version.version_num = '0001_initial';
+

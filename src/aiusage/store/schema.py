@@ -138,3 +138,18 @@ settings_kv = Table(
     Column("name", String(128), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+account_health = Table(
+    "account_health",
+    metadata,
+    Column("account", String(128), primary_key=True),
+    Column("provider", String(64), nullable=False),
+    Column("status", String(32), nullable=False),
+    Column("message", Text, nullable=False, server_default=""),
+    Column("hint", Text, nullable=False, server_default=""),
+    Column("last_attempt_ms", BigInteger, nullable=True),
+    Column("last_success_ms", BigInteger, nullable=True),
+    Column("complete_until_ms", BigInteger, nullable=True),
+    Column("retry_at_ms", BigInteger, nullable=True),
+    Column("failures", Integer, nullable=False, server_default="0"),
+)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from aiusage.errors import (
     SourceAuthError,
     SourceError,
+    SourceForbiddenError,
     SourceFormatError,
     SourceRateLimitError,
     SourceUnavailableError,
@@ -138,7 +139,7 @@ def raise_for_status(
             hint=endpoint.login_hint,
         )
     if status == 403:
-        raise SourceAuthError(
+        raise SourceForbiddenError(
             f"{where} denied access ({answered}); the token lacks a scope or the request "
             "was blocked",
             hint=endpoint.forbidden_hint or endpoint.login_hint,
