@@ -21,6 +21,13 @@ def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "user-home" / ".config"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "user-home" / ".local" / "share"))
     monkeypatch.setenv("AIUSAGE_NO_PLUGINS", "1")
+    # The OS keyring is the outer edge: a file-backed backend, shared with subprocesses.
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "file_keyring.FileKeyring")
+    monkeypatch.setenv("AIUSAGE_TEST_KEYRING", str(tmp_path / "keyring.json"))
+    tests_dir = str(Path(__file__).resolve().parent)
+    monkeypatch.setenv(
+        "PYTHONPATH", os.pathsep.join(filter(None, [tests_dir, os.environ.get("PYTHONPATH")]))
+    )
     for var in (
         "CLAUDE_CONFIG_DIR",
         "CODEX_HOME",
