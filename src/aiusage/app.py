@@ -14,6 +14,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from aiusage.accounts import parse_interval
 from aiusage.analytics.blocks import (
     Block,
     block_json,
@@ -71,6 +72,7 @@ __all__ = [
     "block_json",
     "limit_status",
     "open_app",
+    "parse_interval",
     "render_statusline",
     "resolve_token_limit",
 ]

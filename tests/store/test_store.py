@@ -245,3 +245,13 @@ def test_fresh_sqlite_ddl_is_what_the_migrations_render() -> None:
     assert FRESH_SQLITE_SCHEMA.read_text(encoding="utf-8") == render_fresh_sqlite(), (
         "regenerate src/aiusage/store/fresh_sqlite.sql with render_fresh_sqlite()"
     )
+
+
+def test_a_cost_row_that_grew_replaces_the_earlier_copy(store: Store) -> None:
+    """A provider's bill for a day still filling in: zero tokens, a larger cost later."""
+    early = _event("cost:2026-11-01", out=0, reported_cost_usd=1.25)
+    later = _event("cost:2026-11-01", out=0, reported_cost_usd=3.5)
+    store.add_events([early])
+    store.add_events([later])
+    store.add_events([early])  # a stale re-read does not shrink it again
+    assert store.db.query("SELECT cost_reported_usd FROM usage_events") == [(3.5,)]

@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from aiusage.app import App
+from aiusage.app import App, parse_interval
 from aiusage.cli import options as o
 from aiusage.cli.common import dump, err, iso_in, out, shown_in, with_app
 from aiusage.records import Account
@@ -71,8 +71,6 @@ def add(
     database: o.Database = None,
 ) -> None:
     """Add an account. The key is read from stdin into the OS keyring, or named by --key-env."""
-    from aiusage.accounts import parse_interval
-
     if key_stdin and key_env:
         raise typer.BadParameter("give --key-stdin or --key-env, not both")
     options: dict[str, str] = {}

@@ -40,6 +40,9 @@ UPSERT_EVENT = (
     + " WHERE excluded.total_tokens > usage_events.total_tokens"
     " OR (excluded.total_tokens = usage_events.total_tokens"
     " AND excluded.ts_ms < usage_events.ts_ms)"
+    # a provider's cost row for a day that is still filling in: the larger bill is newer
+    " OR (excluded.total_tokens = usage_events.total_tokens"
+    " AND COALESCE(excluded.cost_reported_usd, 0) > COALESCE(usage_events.cost_reported_usd, 0))"
 )
 
 _OBS_COLUMNS = (
