@@ -68,3 +68,51 @@ def test_interval_and_account_tables_round_trip(isolated_home: Path) -> None:
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     listed = json.loads(aiusage("accounts", "list", "--json").stdout)["accounts"]
     assert listed[0]["name"] == "work" and listed[0]["key"] == "keyring"
+
+
+def test_collect_once_against_the_fake_fills_reports_and_status_without_leaking_the_key(
+    isolated_home: Path,
+) -> None:
+    """The whole path a user takes: add an account, collect, read reports and status."""
+    import time
+
+    from aiusage.fake.anthropic import ADMIN_KEY, FakeAnthropic
+
+    fake = FakeAnthropic(days=2, now_ms=int(time.time() * 1000))
+    with fake as url:
+        outputs = [
+            aiusage(
+                "accounts",
+                "add",
+                "anthropic",
+                "--name",
+                "ant",
+                "--base-url",
+                url,
+                "--key-stdin",
+                stdin=ADMIN_KEY + "\n",
+            ),
+            aiusage("accounts", "test", "ant"),
+            aiusage("collect", "--once", "--backfill", "3", "--json"),
+            aiusage("status", "--json"),
+            aiusage("daily", "--json", "--source", "ant", "--no-refresh", "--tz", "UTC"),
+            aiusage("accounts", "list", "--json"),
+        ]
+    for proc in outputs:
+        assert proc.returncode == 0, proc.stderr
+    [result] = json.loads(outputs[2].stdout)["results"]
+    assert result["status"] == "ok" and result["events"] > 0
+    [account] = json.loads(outputs[3].stdout)["accounts"]
+    assert account["status"] == "ok" and account["last_success"]
+    days = json.loads(outputs[4].stdout)
+    assert days["totals"]["input_tokens"] == sum(r.uncached for r in fake.rows)
+    assert days["totals"]["output_tokens"] == sum(r.output for r in fake.rows)
+    assert days["totals"]["cost_usd"] > 0
+    # the key reached the server, and nothing else
+    assert fake.requests[0].headers["x-api-key"] == ADMIN_KEY
+    files = [p for p in isolated_home.rglob("*") if p.is_file()]
+    assert any(p.name == "config.toml" for p in files)
+    for path in files:
+        assert ADMIN_KEY.encode() not in path.read_bytes(), path
+    for proc in outputs:
+        assert ADMIN_KEY not in proc.stdout + proc.stderr

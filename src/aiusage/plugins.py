@@ -29,7 +29,17 @@ BUILTIN_LOG_SOURCES = {
 
 
 # Built-in provider adapters by name ("module:Class"), imported only when used.
-BUILTIN_PROVIDERS: dict[str, str] = {}
+BUILTIN_PROVIDERS: dict[str, str] = {
+    "anthropic": "aiusage.sources.providers.anthropic:AnthropicProvider",
+    "xai": "aiusage.sources.providers.xai:XaiProvider",
+    "mistral": "aiusage.sources.providers.mistral:MistralProvider",
+    "groq": "aiusage.sources.providers.groq:GroqProvider",
+    "gemini": "aiusage.sources.providers.gemini:GeminiProvider",
+    "together": "aiusage.sources.providers.together:TogetherProvider",
+    "fireworks": "aiusage.sources.providers.fireworks:FireworksProvider",
+    "perplexity": "aiusage.sources.providers.perplexity:PerplexityProvider",
+    "cohere": "aiusage.sources.providers.cohere:CohereProvider",
+}
 
 
 def _load(path: str) -> Any:

@@ -86,3 +86,20 @@ def test_aiusage_daily_reports_each_agent_exactly(
             for day, t in expected[agent]["days"].items()
         }
         assert got == want, agent
+
+
+def test_every_builtin_provider_declares_what_it_reports_and_what_it_cannot() -> None:
+    from aiusage.plugins import BUILTIN_PROVIDERS, provider, providers
+    from aiusage.sources.providers.base import BALANCE, CAPABILITIES, COST, RATE_LIMITS, USAGE
+
+    registered = providers()
+    assert set(registered) == set(BUILTIN_PROVIDERS)
+    for name in BUILTIN_PROVIDERS:
+        info = registered[name].info
+        assert info.name == name and type(provider(name)) is type(registered[name])
+        assert info.reports <= set(CAPABILITIES)
+        for capability in (USAGE, COST, BALANCE, RATE_LIMITS):
+            assert capability in info.reports or info.unavailable.get(capability), (
+                f"{name}: {capability} is neither reported nor explained"
+            )
+        assert info.default_base_url.startswith(("https://", "http://localhost"))

@@ -40,9 +40,10 @@ Agent = Annotated[
     list[str] | None,
     typer.Option(
         "--agent",
+        "--source",
         "-a",
-        help="Only this agent: claude, codex, gemini, opencode, amp, qwen, kimi, droid "
-        "(repeatable).",
+        help="Only this agent (claude, codex, gemini, opencode, amp, qwen, kimi, droid) or "
+        "provider account (its name); repeatable.",
     ),
 ]
 Project = Annotated[str | None, typer.Option("--project", "-p", help="Only this project.")]
