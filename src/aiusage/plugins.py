@@ -39,6 +39,10 @@ BUILTIN_PROVIDERS: dict[str, str] = {
     "fireworks": "aiusage.sources.providers.fireworks:FireworksProvider",
     "perplexity": "aiusage.sources.providers.perplexity:PerplexityProvider",
     "cohere": "aiusage.sources.providers.cohere:CohereProvider",
+    "ollama": "aiusage.sources.providers.ollama:OllamaProvider",
+    "vllm": "aiusage.sources.providers.vllm:VllmProvider",
+    "llamacpp": "aiusage.sources.providers.llamacpp:LlamaCppProvider",
+    "copilot": "aiusage.sources.providers.copilot:CopilotProvider",
 }
 
 
