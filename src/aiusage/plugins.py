@@ -30,6 +30,7 @@ BUILTIN_LOG_SOURCES = {
 
 # Built-in provider adapters by name ("module:Class"), imported only when used.
 BUILTIN_PROVIDERS: dict[str, str] = {
+    "openai": "aiusage.sources.providers.openai:OpenAIProvider",
     "anthropic": "aiusage.sources.providers.anthropic:AnthropicProvider",
     "xai": "aiusage.sources.providers.xai:XaiProvider",
     "mistral": "aiusage.sources.providers.mistral:MistralProvider",
