@@ -10,23 +10,18 @@ each reading as Observations and ``counter_deltas`` turns two readings into Usag
 
 from __future__ import annotations
 
-import asyncio
 import math
-import random
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiusage.errors import (
-    SourceError,
     SourceFormatError,
-    SourceRateLimitError,
-    SourceUnavailableError,
 )
 from aiusage.records import Observation, UsageEvent
 from aiusage.sources.providers import http as provider_http
-from aiusage.sources.subscriptions.http import Endpoint, current_ms, raise_for_status
+from aiusage.sources.subscriptions.http import Endpoint
 
 if TYPE_CHECKING:
     import httpx
@@ -163,11 +158,9 @@ async def request_local(
     headers: Mapping[str, str] | None = None,
     secrets: Sequence[str] = (),
 ) -> T:
-    """GET ``path`` and ``parse`` the answer, retrying 429/5xx/timeouts/bad bodies briefly
-    (like ``request_json``). A refused connection is not retried: the server is not
-    running. ``refusals`` maps a status to a hint (llama.cpp's 501 without ``--metrics``)."""
-    import httpx
-
+    """GET ``path`` and ``parse`` the answer through ``providers.http.send``'s retries. A
+    refused connection is not retried: the server is not running. ``refusals`` maps a
+    status to a hint (llama.cpp's 501 without ``--metrics``)."""
     base = server_root(client)
     url = base + "/" + path.lstrip("/")
     endpoint = Endpoint(
@@ -176,49 +169,24 @@ async def request_local(
         login_hint="local servers need no key; check the base URL",
         other_hint="check the account's base URL and options",
     )
-    last: SourceError | None = None
-    attempts = provider_http.ATTEMPTS
-    for attempt in range(attempts):
-        wait: float | None = None
-        try:
-            response = await client.get(url, params=dict(params or {}), headers=dict(headers or {}))
-        except httpx.ConnectError:
-            raise SourceUnavailableError(
-                f"{label}: the server is not running at {base} (nothing answered on GET {url})",
-                hint=start_hint,
-            ) from None
-        except httpx.TimeoutException:
-            last = SourceUnavailableError(
-                f"{endpoint.where}: no answer within {client.timeout.read or 0:g} s",
-                hint="the server may be busy loading a model; the next collection retries",
-            )
-        except (httpx.InvalidURL, httpx.UnsupportedProtocol):
-            raise SourceError(
-                f"{endpoint.where}: not a valid http(s) URL",
-                hint="fix the account's base URL (`aiusage accounts list` shows it)",
-            ) from None
-        except httpx.TransportError as exc:
-            last = SourceUnavailableError(
-                f"{endpoint.where}: the connection failed ({type(exc).__name__})",
-                hint="the server may have restarted; the next collection retries",
-            )
-        else:
-            hint = (refusals or {}).get(response.status_code)
-            if hint is not None:
-                raise SourceError(f"{endpoint.where} answered {response.status_code}", hint=hint)
-            try:
-                raise_for_status(endpoint, response, secrets, current_ms())
-                return parse(endpoint, response)
-            except SourceRateLimitError as exc:
-                last, wait = exc, exc.retry_after_s
-            except (SourceUnavailableError, SourceFormatError) as exc:
-                last = exc
-        if attempt + 1 >= attempts or (wait is not None and wait > provider_http.MAX_WAIT_S):
-            break
-        backoff = provider_http.BACKOFF_S * 2**attempt * (1 + random.random() / 2)
-        await asyncio.sleep(wait if wait is not None else backoff)
-    assert last is not None
-    raise last
+    trouble = provider_http.Trouble(
+        timeout_hint="the server may be busy loading a model; the next collection retries",
+        transport_hint="the server may have restarted; the next collection retries",
+        not_running_hint=start_hint,
+        server=base,
+    )
+    return await provider_http.send(
+        client,
+        "GET",
+        url,
+        endpoint,
+        parse,
+        secrets=secrets,
+        headers=headers,
+        params=dict(params or {}),
+        refusals=refusals,
+        trouble=trouble,
+    )
 
 
 def server_root(client: httpx.AsyncClient) -> str:
