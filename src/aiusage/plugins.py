@@ -85,6 +85,11 @@ def _entry_points_declared() -> bool:
     return False
 
 
+def _builtins_only() -> bool:
+    """No third-party plugin can be loaded: switched off, or none is installed."""
+    return "AIUSAGE_NO_PLUGINS" in os.environ or not _entry_points_declared()
+
+
 @cache
 def manager() -> pluggy.PluginManager:
     # pluggy is imported here, not at the top: the statusline's path never needs it.
@@ -105,7 +110,7 @@ def manager() -> pluggy.PluginManager:
     pm = pluggy.PluginManager("aiusage")
     pm.add_hookspecs(hookspecs)
     pm.register(_BuiltinLogSources(), name="builtin-log-sources")
-    if "AIUSAGE_NO_PLUGINS" not in os.environ and _entry_points_declared():
+    if not _builtins_only():
         try:
             pm.load_setuptools_entrypoints("aiusage")
         except Exception as exc:  # a broken plugin must not break the tool
@@ -125,9 +130,7 @@ def log_sources() -> list[LogSource]:
 def log_source(name: str) -> LogSource | None:
     """One agent's reader. Without installed plugins only its own module is imported:
     the statusline needs Claude's reader, not all of them (~20 ms)."""
-    if name in BUILTIN_LOG_SOURCES and (
-        "AIUSAGE_NO_PLUGINS" in os.environ or not _entry_points_declared()
-    ):
+    if name in BUILTIN_LOG_SOURCES and _builtins_only():
         return _builtin(name)
     return next((s for s in log_sources() if s.name == name), None)
 
@@ -143,9 +146,7 @@ def providers() -> dict[str, Provider]:
 
 def provider(name: str) -> Provider | None:
     """One provider adapter; without installed plugins only its own module is imported."""
-    if name in BUILTIN_PROVIDERS and (
-        "AIUSAGE_NO_PLUGINS" in os.environ or not _entry_points_declared()
-    ):
+    if name in BUILTIN_PROVIDERS and _builtins_only():
         found: Provider = _load(BUILTIN_PROVIDERS[name])
         return found
     return providers().get(name)

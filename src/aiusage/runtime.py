@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -103,7 +104,6 @@ async def _collect_one(
     timeout_s: float,
     transport: httpx.AsyncBaseTransport | None,
 ) -> Collected:
-    import httpx
 
     key = find_key(account)
     if key is None and provider.info.key_required:
@@ -112,23 +112,7 @@ async def _collect_one(
             hint=f"add it: `aiusage accounts add {account.provider} --name {account.name} "
             "--key-stdin` (or --key-env VAR)",
         )
-    base_url = account.base_url or provider.info.default_base_url
-    async with httpx.AsyncClient(
-        base_url=base_url,
-        timeout=timeout_s,
-        transport=transport,
-        follow_redirects=False,
-        headers={"User-Agent": "aiusage"},
-    ) as client:
-        request = CollectRequest(
-            account=account.name,
-            base_url=base_url,
-            key=key,
-            options=account.options,
-            since_ms=since_ms,
-            now_ms=now_ms,
-            client=client,
-        )
+    async with _request(account, provider, key, since_ms, now_ms, timeout_s, transport) as request:
         return await asyncio.wait_for(provider.collect(request), timeout=timeout_s * 4)
 
 
@@ -224,21 +208,40 @@ async def check_account(
     providers: dict[str, Provider] | None = None,
 ) -> str:
     """The provider's free key check for one account (`aiusage accounts test`)."""
+    provider = _provider(account, providers)
+    now = int(time.time() * 1000)
+    key = find_key(account)
+    async with _request(account, provider, key, now, now, timeout_s, transport) as request:
+        return await provider.check(request)
+
+
+@asynccontextmanager
+async def _request(
+    account: Account,
+    provider: Provider,
+    key: str | None,
+    since_ms: int,
+    now_ms: int,
+    timeout_s: float,
+    transport: httpx.AsyncBaseTransport | None,
+) -> AsyncIterator[CollectRequest]:
+    """A request for one account, with an HTTP client on its base URL (closed after)."""
     import httpx
 
-    provider = _provider(account, providers)
-    key = find_key(account)
     base_url = account.base_url or provider.info.default_base_url
     async with httpx.AsyncClient(
-        base_url=base_url, timeout=timeout_s, transport=transport, headers={"User-Agent": "aiusage"}
+        base_url=base_url,
+        timeout=timeout_s,
+        transport=transport,
+        follow_redirects=False,
+        headers={"User-Agent": "aiusage"},
     ) as client:
-        request = CollectRequest(
+        yield CollectRequest(
             account=account.name,
             base_url=base_url,
             key=key,
             options=account.options,
-            since_ms=int(time.time() * 1000),
-            now_ms=int(time.time() * 1000),
+            since_ms=since_ms,
+            now_ms=now_ms,
             client=client,
         )
-        return await provider.check(request)
