@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from aiusage.accounts import remove_account, save_account, set_enabled
 from aiusage.errors import ConfigError
 from aiusage.records import Account
-from aiusage.store.health import Health, forget_health, load_health
+from aiusage.store.health import Health, forget_health, latest_observations, load_health
 
 if TYPE_CHECKING:
     import httpx
@@ -36,12 +36,6 @@ class AccountStatus:
     last_success_ms: int | None
     last_attempt_ms: int | None
     observations: list[dict[str, Any]] = field(default_factory=list)
-
-
-LATEST_OBSERVATIONS = (
-    "SELECT metric, window_name, value, limit_value, unit, resets_at_ms, ts_ms "
-    "FROM observations WHERE account = :a ORDER BY ts_ms DESC LIMIT 500"
-)
 
 
 class AccountsApi:
@@ -129,17 +123,14 @@ class AccountsApi:
         now_ms: int | None = None,
     ) -> list[AccountResult]:
         """Collect the enabled accounts (or the named ones) once."""
-        from aiusage.ingest import Pricer
-        from aiusage.pricing import parse_overrides
         from aiusage.runtime import DEFAULT_BACKFILL_DAYS, collect_accounts
 
         chosen = [self.get(n) for n in names] if names else [a for a in self.all() if a.enabled]
-        pricer = Pricer(self.app.store, parse_overrides(self.app.config.price_overrides))
         return asyncio.run(
             collect_accounts(
                 self.app.store,
                 chosen,
-                pricer,
+                self.app.pricer(),
                 now_ms=now_ms,
                 backfill_days=backfill_days or DEFAULT_BACKFILL_DAYS,
                 transport=transport,
@@ -161,30 +152,10 @@ class AccountsApi:
                     hint=h.hint,
                     last_success_ms=h.last_success_ms,
                     last_attempt_ms=h.last_attempt_ms,
-                    observations=self._latest(account.name),
+                    observations=latest_observations(self.app.store.db, account.name),
                 )
             )
         return out
-
-    def _latest(self, account: str) -> list[dict[str, Any]]:
-        seen: dict[tuple[str, str], dict[str, Any]] = {}
-        for metric, window, value, limit, unit, resets, ts in self.app.store.db.query(
-            LATEST_OBSERVATIONS, {"a": account}
-        ):
-            seen.setdefault(
-                (metric, window),
-                {
-                    "metric": metric,
-                    "window": window,
-                    "value": value,
-                    "limit": limit,
-                    "unit": unit,
-                    "resets_at_ms": resets,
-                    "observed_ms": ts,
-                },
-            )
-        self.app.store.db.commit()
-        return sorted(seen.values(), key=lambda o: (o["metric"], o["window"]))
 
 
 def _url_warnings(url: str | None) -> list[str]:

@@ -166,6 +166,10 @@ class App:
 
         return AccountsApi(self)
 
+    def pricer(self) -> Pricer:
+        """Prices for new records: the price table with the config file's overrides."""
+        return Pricer(self.store, parse_overrides(self.config.price_overrides))
+
     def close(self) -> None:
         self.store.close()
 
@@ -174,8 +178,7 @@ class App:
         """Read what is new in every agent's logs into the store."""
         wanted = set(normalize_agents(agents))
         sources = [s for s in self.sources if not wanted or s.name in wanted]
-        pricer = Pricer(self.store, parse_overrides(self.config.price_overrides))
-        return scan(self.store, sources, pricer, progress=progress)
+        return scan(self.store, sources, self.pricer(), progress=progress)
 
     def looked_in(self) -> list[str]:
         return [str(r) for s in self.sources for r in s.roots()]
@@ -288,8 +291,7 @@ class App:
         source = self.source(agent)
         if source is None or not path.is_file():
             return ScanReport()
-        pricer = Pricer(self.store, parse_overrides(self.config.price_overrides))
-        return scan(self.store, [OneFile(source, path)], pricer, only_path=str(path))
+        return scan(self.store, [OneFile(source, path)], self.pricer(), only_path=str(path))
 
     def today_cost(self, now_ms: int, agents: Sequence[str] = ()) -> tuple[float, int]:
         """Today's cost (local day) and how many of today's requests have no known price."""

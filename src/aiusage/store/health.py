@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from aiusage.store.db import Database
 
@@ -54,3 +55,31 @@ def save_health(db: Database, health: Health) -> None:
 def forget_health(db: Database, account: str) -> None:
     with db.transaction():
         db.execute("DELETE FROM account_health WHERE account = :a", {"a": account})
+
+
+LATEST_OBSERVATIONS = (
+    "SELECT metric, window_name, value, limit_value, unit, resets_at_ms, ts_ms "
+    "FROM observations WHERE account = :a ORDER BY ts_ms DESC LIMIT 500"
+)
+
+
+def latest_observations(db: Database, account: str) -> list[dict[str, Any]]:
+    """The newest reading of each (metric, window) of an account, for `aiusage status`."""
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for metric, window, value, limit, unit, resets, ts in db.query(
+        LATEST_OBSERVATIONS, {"a": account}
+    ):
+        seen.setdefault(
+            (metric, window),
+            {
+                "metric": metric,
+                "window": window,
+                "value": value,
+                "limit": limit,
+                "unit": unit,
+                "resets_at_ms": resets,
+                "observed_ms": ts,
+            },
+        )
+    db.commit()
+    return sorted(seen.values(), key=lambda o: (o["metric"], o["window"]))
