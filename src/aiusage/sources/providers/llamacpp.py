@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiusage.errors import SourceError, SourceFormatError
+from aiusage.errors import SourceError
 from aiusage.sources.providers.base import (
     BALANCE,
     COST,
@@ -30,8 +30,8 @@ from aiusage.sources.providers.prom_text import (
     counter_deltas,
     counter_observations,
     gauge_observations,
-    parse_metrics_body,
     process_start_ms,
+    read_metrics,
     request_local,
     server_root,
 )
@@ -106,22 +106,16 @@ class LlamaCppProvider:
     counter_deltas = staticmethod(counter_deltas)
 
     async def _read(self, request: CollectRequest) -> Exposition:
-        expo = await request_local(
+        return await read_metrics(
             request.client,
-            "/metrics",
-            parse_metrics_body,
             label="llama.cpp metrics",
+            prefix="llamacpp:",
             start_hint=START_HINT,
+            wrong_server_hint="check that the base URL is a llama-server (vLLM is a separate "
+            "provider)",
             refusals={501: NO_METRICS, 404: NO_METRICS},
             **_auth(request),
         )
-        if not any(s.name.startswith("llamacpp:") for s in expo.samples):
-            raise SourceFormatError(
-                f"llama.cpp metrics (GET {server_root(request.client)}/metrics): the page has "
-                "no llamacpp: metrics",
-                hint="check that the base URL is a llama-server (vLLM is a separate provider)",
-            )
-        return expo
 
     async def _model(self, request: CollectRequest, degraded: list[str]) -> str:
         configured = request.options.get("model", "")

@@ -189,6 +189,36 @@ async def request_local(
     )
 
 
+async def read_metrics(
+    client: httpx.AsyncClient,
+    *,
+    label: str,
+    prefix: str,
+    start_hint: str,
+    wrong_server_hint: str,
+    refusals: Mapping[int, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    secrets: Sequence[str] = (),
+) -> Exposition:
+    """GET ``/metrics`` and check it is the expected server's (its ``prefix`` metrics)."""
+    expo = await request_local(
+        client,
+        "/metrics",
+        parse_metrics_body,
+        label=label,
+        start_hint=start_hint,
+        refusals=refusals,
+        headers=headers,
+        secrets=secrets,
+    )
+    if not any(s.name.startswith(prefix) for s in expo.samples):
+        raise SourceFormatError(
+            f"{label} (GET {server_root(client)}/metrics): the page has no {prefix} metrics",
+            hint=wrong_server_hint,
+        )
+    return expo
+
+
 def server_root(client: httpx.AsyncClient) -> str:
     """The base URL without a trailing ``/v1``: users often paste the OpenAI-compatible
     URL, but ``/metrics`` and Ollama's ``/api`` live at the root."""

@@ -8,7 +8,6 @@ Local inference bills nothing, so usage events carry ``reported_cost_usd=0.0``.
 
 from __future__ import annotations
 
-from aiusage.errors import SourceFormatError
 from aiusage.sources.providers.base import (
     BALANCE,
     COST,
@@ -29,9 +28,8 @@ from aiusage.sources.providers.prom_text import (
     counter_deltas,
     counter_observations,
     gauge_observations,
-    parse_metrics_body,
     process_start_ms,
-    request_local,
+    read_metrics,
     server_root,
 )
 
@@ -94,21 +92,14 @@ class VllmProvider:
     counter_deltas = staticmethod(counter_deltas)
 
     async def _read(self, request: CollectRequest) -> Exposition:
-        expo = await request_local(
+        return await read_metrics(
             request.client,
-            "/metrics",
-            parse_metrics_body,
             label="vLLM metrics",
+            prefix="vllm:",
             start_hint=START_HINT,
+            wrong_server_hint="check that the base URL is a vLLM server (llama.cpp and Ollama "
+            "are separate providers)",
         )
-        if not any(s.name.startswith("vllm:") for s in expo.samples):
-            raise SourceFormatError(
-                f"vLLM metrics (GET {server_root(request.client)}/metrics): the page has no "
-                "vllm: metrics",
-                hint="check that the base URL is a vLLM server (llama.cpp and Ollama are "
-                "separate providers)",
-            )
-        return expo
 
     async def collect(self, request: CollectRequest) -> Collected:
         expo = await self._read(request)
