@@ -215,3 +215,37 @@ def test_the_key_never_reaches_the_store(store: Store, tmp_path: Path) -> None:
         ]
     )
     assert KEY not in dump
+
+
+def test_a_local_servers_running_totals_become_usage_between_collections(store: Store) -> None:
+    """vLLM reports cumulative counters; the collector stores each reading and turns the
+    growth since the stored one into usage (first reading: since the server started)."""
+    from aiusage.fake.local import FakeVllm
+
+    model = "meta-llama/Llama-3.1-8B-Instruct"
+    server = FakeVllm([model])
+    account = Account("gpu-box", "vllm")
+
+    def collect(now_ms: int) -> Any:
+        pricer = Pricer(store, {})
+        [result] = asyncio.run(collect_accounts(store, [account], pricer, now_ms=now_ms))
+        return result
+
+    with server as url:
+        account = Account("gpu-box", "vllm", base_url=url)
+        server.serve(model, 1000, 200, requests=2)
+        assert collect(NOW_MS).events == 1
+        server.serve(model, 50, 5)
+        assert collect(NOW_MS + 60_000).events == 1
+        assert collect(NOW_MS + 60_000).events == 0  # same reading again: nothing new
+        assert collect(NOW_MS + 120_000).events == 0  # no growth, no event
+        server.restart(start_s=NOW_MS / 1000 + 130)
+        server.serve(model, 7, 3)
+        assert collect(NOW_MS + 180_000).events == 1
+    rows = store.db.query(
+        "SELECT ts_ms, input_tokens, output_tokens, requests, cost_reported_usd FROM usage_events "
+        "WHERE source = 'gpu-box' ORDER BY ts_ms"
+    )
+    assert [tuple(r[1:4]) for r in rows] == [(1000, 200, 2), (50, 5, 1), (7, 3, 1)]
+    assert [r[0] for r in rows] == [NOW_MS, NOW_MS + 60_000, NOW_MS + 180_000]
+    assert all(r[4] == 0.0 for r in rows)  # local inference bills nothing

@@ -25,10 +25,11 @@ from aiusage.errors import (
     SourceRateLimitError,
     SourceUnavailableError,
 )
-from aiusage.records import Account
+from aiusage.records import Account, UsageEvent
 from aiusage.secrets import find_key
 from aiusage.sources.providers.base import Collected, CollectRequest, Provider
-from aiusage.store.health import Health, load_health, save_health
+from aiusage.sources.providers.prom_text import counter_deltas
+from aiusage.store.health import Health, latest_readings, load_health, save_health
 from aiusage.store.store import event_row
 
 if TYPE_CHECKING:
@@ -132,9 +133,10 @@ async def collect_accounts(
     health = load_health(store.db)
     gate = asyncio.Semaphore(CONCURRENCY)
 
-    async def run(account: Account) -> tuple[Account, Any, float]:
+    async def run(account: Account) -> tuple[Account, Provider | None, Any, float]:
         async with gate:
             started = time.perf_counter()
+            provider: Provider | None = None
             previous = health.get(account.name)
             since = now - backfill_days * DAY_MS
             if previous is not None and previous.complete_until_ms is not None:
@@ -144,13 +146,13 @@ async def collect_accounts(
                 found: Any = await _collect_one(account, provider, since, now, timeout_s, transport)
             except (TimeoutError, Exception) as exc:  # never crash the collector
                 found = exc
-            return account, found, time.perf_counter() - started
+            return account, provider, found, time.perf_counter() - started
 
     results: list[AccountResult] = []
     for done in asyncio.as_completed([run(a) for a in accounts]):
-        account, found, seconds = await done
+        account, provider, found, seconds = await done
         old = health.get(account.name) or Health(account.name, account.provider)
-        results.append(_record(store, pricer, account, old, found, now, seconds))
+        results.append(_record(store, pricer, account, provider, old, found, now, seconds))
     results.sort(key=lambda r: r.account)
     return results
 
@@ -159,6 +161,7 @@ def _record(
     store: Store,
     pricer: Pricer,
     account: Account,
+    provider: Provider | None,
     old: Health,
     found: Any,
     now_ms: int,
@@ -175,7 +178,8 @@ def _record(
     result = AccountResult(account.name, account.provider, OK, seconds=seconds)
     if isinstance(found, Collected):
         try:
-            rows = [event_row(e, pricer.event_cost(e)) for e in found.events]
+            events = found.events + _counter_usage(store, account, provider, found)
+            rows = [event_row(e, pricer.event_cost(e)) for e in events]
             store.write(rows, found.observations)
             pricer.save()
         except AiusageError as exc:  # a full disk, a locked store: keep the old cursor
@@ -186,7 +190,7 @@ def _record(
             new.last_success_ms = now_ms
             if found.complete_until_ms is not None:
                 new.complete_until_ms = found.complete_until_ms
-            result.events, result.observations = len(found.events), len(found.observations)
+            result.events, result.observations = len(events), len(found.observations)
             result.degraded = list(found.degraded)
     if not isinstance(found, Collected):
         if isinstance(found, asyncio.TimeoutError):
@@ -198,6 +202,19 @@ def _record(
     result.status, result.message, result.hint = new.status, new.message, new.hint
     save_health(store.db, new)
     return result
+
+
+def _counter_usage(
+    store: Store, account: Account, provider: Provider | None, found: Collected
+) -> list[UsageEvent]:
+    """Usage from the growth of a local server's running totals since the last stored
+    reading (none for providers without ``info.cumulative``)."""
+    metrics = provider.info.cumulative if provider is not None else ()
+    current = [o for o in found.observations if o.metric in metrics]
+    if not current:
+        return []
+    previous = latest_readings(store.db, account.name, metrics)
+    return counter_deltas(previous, current)
 
 
 async def check_account(

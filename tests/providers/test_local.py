@@ -251,7 +251,7 @@ def test_vllm_collections_restart_and_deltas(vllm: fake.FakeVllm) -> None:
 
     vllm.serve(MODEL, 100, 10)
     second = run(VllmProvider(), vllm.base_url, now_ms=NOW + 60_000)
-    (grown,) = VllmProvider.counter_deltas(first.observations, second.observations)
+    (grown,) = counter_deltas(first.observations, second.observations)
     assert (grown.input_tokens, grown.output_tokens, grown.requests) == (100, 10, 1)
 
     vllm.restart(start_s=NOW / 1000 + 30)
@@ -381,7 +381,7 @@ def test_llamacpp_collect_model_name_gauges_and_deltas() -> None:
     assert obs(first, "requests_running")[srv.model].value == 1
     assert obs(first, "kv_cache_used_percent")[srv.model].value == 25.0
     assert obs(first, "generation_tokens_per_second")[srv.model].value == 41.25
-    (grown,) = LlamaCppProvider.counter_deltas(first.observations, second.observations)
+    (grown,) = counter_deltas(first.observations, second.observations)
     assert (grown.input_tokens, grown.output_tokens, grown.requests) == (100, 30, 0)
     assert (grown.provider, grown.model) == ("llamacpp", srv.model)
     (restarted,) = counter_deltas(second.observations, third.observations)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from aiusage.records import Observation
 from aiusage.store.db import Database
 
 COLUMNS = (
@@ -83,3 +85,36 @@ def latest_observations(db: Database, account: str) -> list[dict[str, Any]]:
         )
     db.commit()
     return sorted(seen.values(), key=lambda o: (o["metric"], o["window"]))
+
+
+LATEST_READINGS = (
+    "SELECT o.ts_ms, o.metric, o.window_name, o.value, o.unit, o.source, o.meta "
+    "FROM observations AS o JOIN (SELECT metric, window_name, MAX(ts_ms) AS ts "
+    "FROM observations WHERE account = :a AND metric IN ({metrics}) "
+    "GROUP BY metric, window_name) AS n ON n.metric = o.metric "
+    "AND n.window_name = o.window_name AND n.ts = o.ts_ms WHERE o.account = :a"
+)
+
+
+def latest_readings(db: Database, account: str, metrics: tuple[str, ...]) -> list[Observation]:
+    """The newest stored reading of each (metric, window) of an account, with its meta.
+
+    Why: a local server's counters are cumulative; the collector turns the difference
+    between this reading and the new one into usage."""
+    names = {f"m{i}": m for i, m in enumerate(metrics)}
+    sql = LATEST_READINGS.format(metrics=", ".join(":" + k for k in names))
+    rows = db.query(sql, {"a": account, **names})
+    db.commit()
+    return [
+        Observation(
+            ts_ms=ts,
+            account=account,
+            metric=metric,
+            value=value,
+            window=window,
+            unit=unit,
+            source=source,
+            meta=json.loads(meta) if meta and meta != "{}" else {},
+        )
+        for ts, metric, window, value, unit, source, meta in rows
+    ]

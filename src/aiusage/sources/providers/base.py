@@ -51,6 +51,10 @@ class ProviderInfo:
     options: Mapping[str, str] = field(default_factory=dict)  # --option k=v -> help
     min_interval_s: int = 60  # never poll more often than this
     default_interval_s: int = 300
+    #: Observation metrics that are running totals since the server started (vLLM's
+    #: token counters): the collector turns their growth between two collections into
+    #: usage events, because an adapter keeps no state of its own.
+    cumulative: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)

@@ -23,11 +23,11 @@ from aiusage.sources.providers.base import (
     ProviderInfo,
 )
 from aiusage.sources.providers.prom_text import (
+    COUNTER_METRICS,
     GENERATION,
     PROMPT,
     Exposition,
     Gauge,
-    counter_deltas,
     counter_observations,
     gauge_observations,
     process_start_ms,
@@ -101,9 +101,9 @@ class LlamaCppProvider:
         key_hint="no key unless the server runs with --api-key (then give that key)",
         options={"model": "the model name to record (default: the first of /v1/models)"},
         min_interval_s=10,
+        cumulative=COUNTER_METRICS,
         default_interval_s=60,
     )
-    counter_deltas = staticmethod(counter_deltas)
 
     async def _read(self, request: CollectRequest) -> Exposition:
         return await read_metrics(

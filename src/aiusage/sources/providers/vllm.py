@@ -2,7 +2,8 @@
 
 Why Observations and not events: vLLM's counters are cumulative since the server started
 and an adapter keeps no state, so each collection reports the counters as they stand
-(plus queue and KV-cache gauges); ``counter_deltas`` turns two readings into usage.
+(plus queue and KV-cache gauges); the collector turns the growth between two readings
+into usage events (``ProviderInfo.cumulative``, ``prom_text.counter_deltas``).
 Local inference bills nothing, so usage events carry ``reported_cost_usd=0.0``.
 """
 
@@ -20,12 +21,12 @@ from aiusage.sources.providers.base import (
 )
 from aiusage.sources.providers.prom_text import (
     CACHE_HITS,
+    COUNTER_METRICS,
     GENERATION,
     PROMPT,
     REQUESTS,
     Exposition,
     Gauge,
-    counter_deltas,
     counter_observations,
     gauge_observations,
     process_start_ms,
@@ -87,9 +88,9 @@ class VllmProvider:
         key_required=False,
         key_hint="no key: vLLM's /metrics is open even when --api-key is set",
         min_interval_s=10,
+        cumulative=COUNTER_METRICS,
         default_interval_s=60,
     )
-    counter_deltas = staticmethod(counter_deltas)
 
     async def _read(self, request: CollectRequest) -> Exposition:
         return await read_metrics(
