@@ -49,6 +49,7 @@ from aiusage.store.queries import UsageFilter, aggregate, event_counts, event_po
 
 if TYPE_CHECKING:
     from aiusage.accounts_app import AccountsApi
+    from aiusage.daemon import Daemon
 
 __all__ = [
     "KEYS",
@@ -169,6 +170,13 @@ class App:
     def pricer(self) -> Pricer:
         """Prices for new records: the price table with the config file's overrides."""
         return Pricer(self.store, parse_overrides(self.config.price_overrides))
+
+    def daemon(self, **settings: Any) -> Daemon:
+        """The collector that keeps running: accounts on their intervals, agent logs.
+        ``settings`` are ``DaemonOptions`` fields (logs_interval_s, backfill_days, …)."""
+        from aiusage.daemon import Daemon, DaemonOptions
+
+        return Daemon(self, DaemonOptions(**settings))
 
     def close(self) -> None:
         self.store.close()

@@ -97,6 +97,17 @@ def _provider(account: Account, providers: dict[str, Provider] | None) -> Provid
     return found
 
 
+def _key(account: Account, provider: Provider) -> str | None:
+    """The account's key; for a provider that needs none (a local server), an unreadable
+    keyring is no reason to fail."""
+    try:
+        return find_key(account)
+    except SourceAuthError:
+        if provider.info.key_required or account.key_env:
+            raise
+        return None
+
+
 async def _collect_one(
     account: Account,
     provider: Provider,
@@ -106,7 +117,7 @@ async def _collect_one(
     transport: httpx.AsyncBaseTransport | None,
 ) -> Collected:
 
-    key = find_key(account)
+    key = _key(account, provider)
     if key is None and provider.info.key_required:
         raise SourceAuthError(
             f"account {account.name}: no key in the keyring",
@@ -227,7 +238,7 @@ async def check_account(
     """The provider's free key check for one account (`aiusage accounts test`)."""
     provider = _provider(account, providers)
     now = int(time.time() * 1000)
-    key = find_key(account)
+    key = _key(account, provider)
     async with _request(account, provider, key, now, now, timeout_s, transport) as request:
         return await provider.check(request)
 

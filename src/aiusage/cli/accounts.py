@@ -234,7 +234,12 @@ def _switch(name: str, enabled: bool, database: str | None) -> None:
 
 
 def collect(
-    once: Annotated[bool, typer.Option("--once", help="Collect once and exit.")] = True,
+    once: Annotated[
+        bool,
+        typer.Option(
+            "--once", help="One pass, then exit (the default; `aiusage daemon` keeps going)."
+        ),
+    ] = True,
     backfill: Backfill = None,
     account: Only = None,
     json_out: o.Json = False,

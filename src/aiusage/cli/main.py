@@ -119,7 +119,7 @@ def paths(database: o.Database = None) -> None:
 
     def body(application: App) -> None:
         out.print(f"config file: {application.config.path}")
-        out.print(f"database:    {application.store.url}")
+        out.print(f"database:    {application.store.shown_url}")
         for source in application.sources:
             for root in source.roots():
                 state = "found" if root.is_dir() else "missing"
@@ -130,9 +130,9 @@ def paths(database: o.Database = None) -> None:
 
 def _register_command_groups() -> None:
     """Commands that live in their own modules add themselves to ``app``."""
-    from aiusage.cli import accounts, blocks, limits, sources
+    from aiusage.cli import accounts, blocks, daemon, limits, sources
 
-    for module in (accounts, blocks, limits, sources):
+    for module in (accounts, blocks, daemon, limits, sources):
         module.register(app)
 
     @app.command(name="statusline", context_settings={"ignore_unknown_options": True})

@@ -68,7 +68,9 @@ class Database:
             try:
                 self._conn: Any = psycopg.connect(_psycopg_conninfo(url), autocommit=False)
             except psycopg.Error as exc:
-                raise StoreError(f"cannot connect to PostgreSQL at {_redact(url)}: {exc}") from exc
+                raise StoreError(
+                    f"cannot connect to PostgreSQL at {redact_url(url)}: {exc}"
+                ) from exc
         else:
             path = sqlite_path(url)
             if path != ":memory:":
@@ -188,7 +190,7 @@ class Database:
             raise
 
 
-def _redact(url: str) -> str:
+def redact_url(url: str) -> str:
     """The URL without its password, for messages."""
     parts = urlsplit(url)
     if parts.password:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiusage.records import Observation, UsageEvent
-from aiusage.store.db import SCHEMA_HEAD, Database
+from aiusage.store.db import SCHEMA_HEAD, Database, redact_url
 from aiusage.store.statements import (
     BUCKET_MS,
     CURSOR_COLUMNS,
@@ -91,6 +91,11 @@ class Store:
     @property
     def url(self) -> str:
         return self.db.url
+
+    @property
+    def shown_url(self) -> str:
+        """The URL without its password: for messages, logs and ``aiusage paths``."""
+        return redact_url(self.db.url)
 
     def close(self) -> None:
         self.db.close()

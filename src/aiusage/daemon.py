@@ -1,0 +1,289 @@
+"""The daemon: collect every provider account on its own interval, and agent logs on theirs.
+
+Why one task per account: an account waits for its own due time only, so a slow or failing
+account never delays another; a shared semaphore bounds how many talk at once. Due times
+come from the stored health (last attempt, consecutive failures, a 429's retry time), so a
+restarted daemon neither hammers a provider nor forgets a ``Retry-After``. Jitter spreads
+accounts that share an interval. The config file is re-read every ``reload_s``: accounts
+added, changed, disabled or removed with ``aiusage accounts …`` take effect without a
+restart. Writes happen on the event loop's one thread, so SQLite keeps a single writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING
+
+from aiusage.errors import AiusageError
+from aiusage.records import Account
+from aiusage.runtime import (
+    DEFAULT_BACKFILL_DAYS,
+    DEFAULT_TIMEOUT_S,
+    OK,
+    AccountResult,
+    collect_accounts,
+)
+from aiusage.store.health import Health, load_health
+
+if TYPE_CHECKING:
+    import httpx
+
+    from aiusage.app import App
+    from aiusage.sources.providers.base import Provider
+
+log = logging.getLogger("aiusage.daemon")
+
+MAX_BACKOFF_S = 3600.0  # a failing account is retried at least hourly
+CONCURRENCY = 4
+
+
+@dataclass(frozen=True, slots=True)
+class DaemonOptions:
+    logs_interval_s: float = 60.0  # agent logs; 0 turns log collection off
+    reload_s: float = 30.0  # re-read the config file this often
+    jitter: float = 0.1  # up to this fraction of the interval is added to each due time
+    backfill_days: int = DEFAULT_BACKFILL_DAYS
+    concurrency: int = CONCURRENCY
+    timeout_s: float = DEFAULT_TIMEOUT_S  # per HTTP request
+
+
+def interval_s(account: Account, provider: Provider | None) -> float:
+    """The account's interval, never below what its provider allows."""
+    if provider is None:
+        return float(account.interval_s or 300)
+    info = provider.info
+    return float(max(account.interval_s or info.default_interval_s, info.min_interval_s))
+
+
+def next_due_ms(health: Health | None, every_s: float, now_ms: int, jitter_s: float = 0.0) -> int:
+    """When an account should be collected next.
+
+    Never collected: now. Healthy: one interval after the last attempt. Failing: the
+    interval doubles with each consecutive failure, up to an hour (or the interval, if
+    longer). A rate limit's retry time is always honoured."""
+    if health is None or health.last_attempt_ms is None:
+        return now_ms
+    wait_s = every_s
+    if health.status not in (OK, "degraded") and health.failures > 0:
+        wait_s = min(every_s * 2 ** (health.failures - 1), max(MAX_BACKOFF_S, every_s))
+    due = health.last_attempt_ms + int((wait_s + jitter_s) * 1000)
+    if health.retry_at_ms is not None:
+        due = max(due, health.retry_at_ms)
+    return due
+
+
+Sleep = Callable[[float], Awaitable[None]]
+
+
+class Daemon:
+    """Runs until ``stop`` is set; ``on_result`` sees every account's collection."""
+
+    def __init__(
+        self,
+        app: App,
+        options: DaemonOptions | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        providers: dict[str, Provider] | None = None,
+        on_result: Callable[[AccountResult], None] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.app = app
+        self.options = options or DaemonOptions()
+        self.transport = transport
+        self.providers = providers
+        self.on_result = on_result or _log_result
+        self.rng = rng or random.Random()
+        self.stop = asyncio.Event()
+        self.collections = 0  # account collections done, for tests and the status line
+        self.log_scans = 0
+        self._tasks: dict[str, tuple[Account, asyncio.Task[None]]] = {}
+        self._gate = asyncio.Semaphore(self.options.concurrency)
+        self._pricer = app.pricer()
+
+    def run_forever(self) -> None:
+        """Hold the store's daemon lock and run until SIGINT or SIGTERM."""
+        import signal
+
+        async def main() -> None:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                # Windows has no signal handlers in asyncio: Ctrl-C still works there.
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.add_signal_handler(sig, self.stop.set)
+            await self.run()
+
+        with DaemonLock(self.app.store.url):
+            asyncio.run(main())
+
+    async def run(self) -> None:
+        """Supervise account tasks and the log task until ``stop`` is set."""
+        log.info("daemon started on %s", self.app.store.shown_url)
+        logs = asyncio.create_task(self._logs_loop()) if self.options.logs_interval_s else None
+        try:
+            while not self.stop.is_set():
+                self._sync_tasks(self._accounts())
+                await self._wait(self.options.reload_s)
+        finally:
+            for _, task in self._tasks.values():
+                task.cancel()
+            if logs is not None:
+                logs.cancel()
+            await asyncio.gather(
+                *(t for _, t in self._tasks.values()),
+                *([logs] if logs else []),
+                return_exceptions=True,
+            )
+            self._tasks.clear()
+            log.info("daemon stopped")
+
+    def _accounts(self) -> dict[str, Account]:
+        """Enabled accounts as the config file says now (the old set if it is broken)."""
+        from aiusage.config import load_config
+
+        try:
+            config = load_config(self.app.config.path)
+        except Exception as exc:  # a half-edited config must not stop collection
+            log.warning("config file unreadable, keeping the accounts I have: %s", exc)
+            return {name: account for name, (account, _) in self._tasks.items()}
+        self.app.config.accounts.clear()
+        self.app.config.accounts.update(config.accounts)
+        return {n: a for n, a in config.accounts.items() if a.enabled}
+
+    def _sync_tasks(self, wanted: dict[str, Account]) -> None:
+        for name, (account, task) in list(self._tasks.items()):
+            if wanted.get(name) != account or task.done():
+                task.cancel()
+                del self._tasks[name]
+        for name, account in wanted.items():
+            if name not in self._tasks:
+                task = asyncio.create_task(self._account_loop(account), name=f"account:{name}")
+                self._tasks[name] = (account, task)
+
+    async def _account_loop(self, account: Account) -> None:
+        from aiusage.plugins import provider as builtin
+
+        found = (self.providers or {}).get(account.provider) or builtin(account.provider)
+        every = interval_s(account, found)
+        while not self.stop.is_set():
+            health = load_health(self.app.store.db).get(account.name)
+            now = _now_ms()
+            due = next_due_ms(health, every, now, self.rng.uniform(0, self.options.jitter * every))
+            if due > now and await self._wait((due - now) / 1000):
+                return
+            async with self._gate:
+                results = await collect_accounts(
+                    self.app.store,
+                    [account],
+                    self._pricer,
+                    backfill_days=self.options.backfill_days,
+                    timeout_s=self.options.timeout_s,
+                    transport=self.transport,
+                    providers=self.providers,
+                )
+            self.collections += 1
+            for result in results:
+                self.on_result(result)
+
+    async def _logs_loop(self) -> None:
+        while not self.stop.is_set():
+            try:
+                report = self.app.refresh()
+                self.log_scans += 1
+                if report.events_written:
+                    log.info("agent logs: %d new records", report.events_written)
+                for error in report.errors:
+                    log.warning("agent logs: %s", error)
+            except Exception as exc:  # a broken log never stops provider collection
+                log.warning("agent logs: %s", exc)
+            if await self._wait(self.options.logs_interval_s):
+                return
+
+    async def _wait(self, seconds: float) -> bool:
+        """Sleep up to ``seconds``; True when the daemon was asked to stop meanwhile."""
+        try:
+            await asyncio.wait_for(self.stop.wait(), timeout=max(seconds, 0.0))
+        except TimeoutError:
+            return False
+        return True
+
+
+def _log_result(result: AccountResult) -> None:
+    if result.status == OK:
+        log.info(
+            "%s (%s): %d records, %d readings in %.1f s",
+            result.account,
+            result.provider,
+            result.events,
+            result.observations,
+            result.seconds,
+        )
+    else:
+        log.warning(
+            "%s (%s): %s: %s%s",
+            result.account,
+            result.provider,
+            result.status,
+            result.message,
+            f" (hint: {result.hint})" if result.hint else "",
+        )
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+class AlreadyRunning(AiusageError):
+    """Another daemon holds this store's lock."""
+
+
+class DaemonLock:
+    """One daemon per store per machine: an exclusive lock on a file naming its pid.
+
+    Why a lock and not a pid file alone: the OS drops the lock when the process dies, even
+    on ``kill -9``, so a stale file never blocks the next start."""
+
+    def __init__(self, store_url: str) -> None:
+        import hashlib
+
+        from aiusage.paths import user_dir
+
+        digest = hashlib.sha256(store_url.encode()).hexdigest()[:12]
+        self.path = user_dir() / f"daemon-{digest}.lock"
+        self._file: IO[str] | None = None
+
+    def __enter__(self) -> DaemonLock:
+        handle = self.path.open("a+", encoding="utf-8")
+        try:
+            import fcntl
+
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # Windows: no flock; a second daemon is the user's choice
+            pass
+        except OSError:
+            handle.seek(0)
+            pid = handle.read().strip() or "?"
+            handle.close()
+            raise AlreadyRunning(
+                f"an aiusage daemon is already collecting into this store (pid {pid})",
+                hint=f"stop it first (kill {pid}), or give another --database",
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._file = handle
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._file is not None:
+            self._file.close()
+            self.path.unlink(missing_ok=True)
+            self._file = None
