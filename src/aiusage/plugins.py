@@ -48,6 +48,7 @@ BUILTIN_PROVIDERS: dict[str, str] = {
     "vllm": "aiusage.sources.providers.vllm:VllmProvider",
     "llamacpp": "aiusage.sources.providers.llamacpp:LlamaCppProvider",
     "copilot": "aiusage.sources.providers.copilot:CopilotProvider",
+    "azure_openai": "aiusage.sources.providers.azure_openai:AzureOpenAIProvider",
 }
 
 
