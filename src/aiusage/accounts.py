@@ -106,7 +106,7 @@ def account_table(account: Account) -> dict[str, Any]:
     return table
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
     import tomllib
 
     if not path.exists():
@@ -117,7 +117,7 @@ def _read(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read {path}: {exc}", hint="fix the TOML syntax") from exc
 
 
-def _write(path: Path, doc: Mapping[str, Any]) -> None:
+def write_toml(path: Path, doc: Mapping[str, Any]) -> None:
     import tomli_w
 
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -141,7 +141,7 @@ def save_account(path: Path, account: Account, *, replace_existing: bool = False
         )
     for key, value in account.options.items():
         check_option(key, value, f"account {account.name}")
-    doc = _read(path)
+    doc = read_toml(path)
     accounts = doc.setdefault("accounts", {})
     if account.name in accounts and not replace_existing:
         raise ConfigError(
@@ -149,16 +149,16 @@ def save_account(path: Path, account: Account, *, replace_existing: bool = False
             hint=f"remove it first (`aiusage accounts remove {account.name}`) or pick a name",
         )
     accounts[account.name] = account_table(account)
-    _write(path, doc)
+    write_toml(path, doc)
 
 
 def remove_account(path: Path, name: str) -> None:
-    doc = _read(path)
+    doc = read_toml(path)
     accounts = doc.get("accounts", {})
     if name not in accounts:
         raise ConfigError(f"no account named {name!r}", hint="`aiusage accounts list` shows them")
     del accounts[name]
-    _write(path, doc)
+    write_toml(path, doc)
 
 
 def set_enabled(path: Path, account: Account, enabled: bool) -> None:

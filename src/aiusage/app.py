@@ -7,7 +7,7 @@ plain dataclasses they can render or serialise.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from itertools import pairwise
@@ -36,12 +36,13 @@ from aiusage.analytics.timezones import (
 )
 from aiusage.analytics.totals import Totals
 from aiusage.config import Config, load_config
+from aiusage.demo import run_demo, start_demo, start_fakes, wait_forever
 from aiusage.errors import AiusageError, ConfigError
 from aiusage.ingest import Pricer, Progress, ScanReport, default_sources, scan
 from aiusage.limits import Limits, compute_limits, configured_plans, stored_readings
 from aiusage.pricing import parse_overrides
 from aiusage.records import CostMode
-from aiusage.sources.logs.base import LogSource, OneFile
+from aiusage.sources.logs.base import LogSource, OneFile, with_roots
 from aiusage.statusline import StatusLine
 from aiusage.statusline import render as render_statusline
 from aiusage.store import Store, open_store
@@ -76,6 +77,10 @@ __all__ = [
     "parse_interval",
     "render_statusline",
     "resolve_token_limit",
+    "run_demo",
+    "start_demo",
+    "start_fakes",
+    "wait_forever",
 ]
 
 AGENT_ALIASES = {
@@ -150,14 +155,20 @@ class App:
     def sources(self) -> list[LogSource]:
         """Every agent's reader, loaded on first use (the statusline never needs them all)."""
         if self._sources is None:
-            self._sources = default_sources()
+            self._sources = [self._placed(s) for s in default_sources()]
         return self._sources
+
+    def _placed(self, source: LogSource) -> LogSource:
+        """The reader, on the folders ``[agents]`` names for it (if any)."""
+        dirs = self.config.agent_paths.get(source.name)
+        return source if dirs is None else with_roots(source, dirs)
 
     def source(self, name: str) -> LogSource | None:
         if self._sources is None:
             from aiusage.plugins import log_source
 
-            return log_source(name)
+            found = log_source(name)
+            return None if found is None else self._placed(found)
         return next((s for s in self._sources if s.name == name), None)
 
     @property
@@ -171,12 +182,12 @@ class App:
         """Prices for new records: the price table with the config file's overrides."""
         return Pricer(self.store, parse_overrides(self.config.price_overrides))
 
-    def daemon(self, **settings: Any) -> Daemon:
+    def daemon(self, on_tick: Callable[[], None] | None = None, **settings: Any) -> Daemon:
         """The collector that keeps running: accounts on their intervals, agent logs.
         ``settings`` are ``DaemonOptions`` fields (logs_interval_s, backfill_days, …)."""
         from aiusage.daemon import Daemon, DaemonOptions
 
-        return Daemon(self, DaemonOptions(**settings))
+        return Daemon(self, DaemonOptions(**settings), on_tick=on_tick)
 
     def close(self) -> None:
         self.store.close()

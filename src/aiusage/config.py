@@ -99,6 +99,9 @@ class Config:
     plans: dict[str, str] = field(default_factory=dict)
     #: ``[accounts.NAME]``: provider accounts (keys live in the keyring or env, never here).
     accounts: dict[str, Account] = field(default_factory=dict)
+    #: ``[agents]``: agent → directories to read its logs from, replacing the defaults
+    #: and the agent's environment variable (logs synced from another machine, the demo).
+    agent_paths: dict[str, list[Path]] = field(default_factory=dict)
     claude_oauth_usage: bool = False
     codex_usage_api: bool = False
     claude_oauth_base_url: str | None = None
@@ -121,7 +124,9 @@ def load_config(path: Path | None = None) -> Config:
     for setting in SETTINGS:
         value = os.environ.get(setting.env) or raw.get(setting.name, setting.default)
         values[setting.name] = value
-    unknown = set(raw) - {s.name for s in SETTINGS} - {"pricing", "plans", "accounts"}
+    unknown = (
+        set(raw) - {s.name for s in SETTINGS} - {"pricing", "plans", "accounts", "agents", "demo"}
+    )
     if unknown:
         raise ConfigError(
             f"unknown setting(s) in {path}: {', '.join(sorted(unknown))}",
@@ -145,6 +150,7 @@ def load_config(path: Path | None = None) -> Config:
         database_url=values["database_url"] or default_database_url(),
         accounts=parse_accounts(raw.get("accounts"), path),
         plans={str(k): v for k, v in plans.items()},
+        agent_paths=_agent_paths(raw.get("agents", {}), path),
         claude_oauth_usage=values["claude_oauth_usage"],
         codex_usage_api=values["codex_usage_api"],
         claude_oauth_base_url=values["claude_oauth_base_url"],
@@ -155,6 +161,20 @@ def load_config(path: Path | None = None) -> Config:
         price_overrides=models,
         path=path,
     )
+
+
+def _agent_paths(raw: Any, path: Path) -> dict[str, list[Path]]:
+    """``[agents]`` → {agent: [directories]}; a path relative to the config file's folder."""
+    hint = 'e.g. [agents] then claude-code = ["~/synced/laptop/.claude"]'
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[agents] in {path} must be a table", hint=hint)
+    out: dict[str, list[Path]] = {}
+    for agent, dirs in raw.items():
+        items = [dirs] if isinstance(dirs, str) else dirs
+        if not isinstance(items, list) or not all(isinstance(d, str) for d in items):
+            raise ConfigError(f"[agents] {agent} in {path} must be a list of folders", hint=hint)
+        out[str(agent)] = [path.parent / Path(d).expanduser() for d in items]
+    return out
 
 
 def _boolean(name: str, value: Any) -> bool:

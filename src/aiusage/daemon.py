@@ -93,6 +93,7 @@ class Daemon:
         transport: httpx.AsyncBaseTransport | None = None,
         providers: dict[str, Provider] | None = None,
         on_result: Callable[[AccountResult], None] | None = None,
+        on_tick: Callable[[], None] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.app = app
@@ -100,6 +101,7 @@ class Daemon:
         self.transport = transport
         self.providers = providers
         self.on_result = on_result or _log_result
+        self.on_tick = on_tick  # runs before each log scan (the demo writes new turns)
         self.rng = rng or random.Random()
         self.stop = asyncio.Event()
         self.collections = 0  # account collections done, for tests and the status line
@@ -195,6 +197,8 @@ class Daemon:
     async def _logs_loop(self) -> None:
         while not self.stop.is_set():
             try:
+                if self.on_tick is not None:
+                    self.on_tick()
                 report = self.app.refresh()
                 self.log_scans += 1
                 if report.events_written:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -330,12 +330,7 @@ def status(json_out: o.Json = False, database: o.Database = None) -> None:
             table.add_column(column)
         for r in rows:
             colour = "green" if r.status == "ok" else "dim" if r.status == "disabled" else "yellow"
-            readings = "\n".join(
-                f"{ob['metric']}{'/' + ob['window'] if ob['window'] else ''}: "
-                f"{ob['value']:,.2f}{' ' + ob['unit'] if ob['unit'] else ''}"
-                + (f" of {ob['limit']:,.0f}" if ob["limit"] is not None else "")
-                for ob in r.observations[:8]
-            )
+            readings = "\n".join(_reading(ob) for ob in r.observations[:8])
             status_cell = f"[{colour}]{r.status}[/]"
             if r.message:
                 status_cell += f"\n{escape(r.message)}"
@@ -350,3 +345,28 @@ def status(json_out: o.Json = False, database: o.Database = None) -> None:
         out.print(table)
 
     with_app(database, body)
+
+
+def _amount(value: float, unit: str) -> str:
+    """A reading as a person reads it: $12.34, 4.8 GiB, 25.0%, 14,370 requests."""
+    if unit == "USD":
+        return f"${value:,.2f}"
+    if unit == "bytes":
+        size, suffix = value, "B"
+        for suffix in ("B", "KiB", "MiB", "GiB", "TiB"):
+            if abs(size) < 1024 or suffix == "TiB":
+                break
+            size /= 1024
+        return f"{size:,.1f} {suffix}" if suffix != "B" else f"{size:,.0f} B"
+    if unit == "%":
+        return f"{value:.1f}%"
+    number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+    return f"{number} {unit}".strip()
+
+
+def _reading(ob: dict[str, Any]) -> str:
+    name = ob["metric"] + (f"/{ob['window']}" if ob["window"] else "")
+    text = f"{name}: {_amount(ob['value'], ob['unit'])}"
+    if ob["limit"] is not None:
+        text += f" of {_amount(ob['limit'], ob['unit'])}"
+    return escape(text)

@@ -106,9 +106,10 @@ class FakeServer:
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    def start(self) -> str:
+    def start(self, port: int = 0) -> str:
+        """Listen on ``port`` (0: any free one) and serve in a background thread."""
         handler = _make_handler(self)
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
         httpd.daemon_threads = True
         httpd.block_on_close = False
         self._httpd = httpd

@@ -115,6 +115,19 @@ def walk_files(root: Path, suffix: str) -> Iterator[Path]:
             continue
 
 
+def with_roots(source: LogSource, dirs: list[Path]) -> LogSource:
+    """A new reader of the same agent on ``dirs``. Built-in readers take ``roots`` (Codex
+    one ``root``); a plugin reader that takes neither keeps its own folders."""
+    import inspect
+
+    params = inspect.signature(type(source)).parameters
+    if "roots" in params:
+        return type(source)(roots=list(dirs))  # type: ignore[call-arg]
+    if "root" in params and dirs:
+        return type(source)(root=dirs[0])  # type: ignore[call-arg]
+    return source
+
+
 def env_dirs(var: str) -> list[Path] | None:
     """Comma-separated directories from an environment variable, or None when unset."""
     value = os.environ.get(var, "").strip()
