@@ -49,6 +49,7 @@ BUILTIN_PROVIDERS: dict[str, str] = {
     "llamacpp": "aiusage.sources.providers.llamacpp:LlamaCppProvider",
     "copilot": "aiusage.sources.providers.copilot:CopilotProvider",
     "azure_openai": "aiusage.sources.providers.azure_openai:AzureOpenAIProvider",
+    "bedrock": "aiusage.sources.providers.bedrock:BedrockProvider",
 }
 
 
