@@ -49,7 +49,8 @@ KEY_HINT = (
     "admin-keys; project keys (sk-proj-…) cannot read usage or costs"
 )
 FORBIDDEN_HINT = (
-    "the Usage and Costs APIs need an OpenAI Admin key (scope api.usage.read): create one at "
+    "the Usage and Costs APIs need an OpenAI Admin key (sk-admin-…, scope api.usage.read): "
+    "create one at "
     "https://platform.openai.com/settings/organization/admin-keys"
 )
 
