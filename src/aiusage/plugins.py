@@ -50,6 +50,7 @@ BUILTIN_PROVIDERS: dict[str, str] = {
     "copilot": "aiusage.sources.providers.copilot:CopilotProvider",
     "azure_openai": "aiusage.sources.providers.azure_openai:AzureOpenAIProvider",
     "bedrock": "aiusage.sources.providers.bedrock:BedrockProvider",
+    "vertex": "aiusage.sources.providers.vertex:VertexProvider",
 }
 
 
