@@ -188,8 +188,9 @@ def test_a_long_backfill_is_read_in_weekly_chunks_within_retention() -> None:
 def test_cost_is_read_once_a_day(server: fake.FakeAzure) -> None:
     out = run(server, since_ms=NOW_MS - HOUR)  # nothing settled since the last run
     assert cost_requests(server) == [] and out.complete_until_ms == NOW_MS // HOUR * HOUR - HOUR
-    run(server, options=BASE)  # no cost_scope: never
-    assert cost_requests(server) == []
+    out = run(server, options=BASE)  # no cost_scope: never, and aiusage prices the tokens
+    assert cost_requests(server) == [] and out.events
+    assert all(e.reported_cost_usd is None for e in out.events)
 
 
 def test_check_reads_the_resource(server: fake.FakeAzure) -> None:

@@ -184,8 +184,9 @@ def test_daily_buckets_and_temporary_credentials(server: fake.FakeAws) -> None:
 
 
 def test_the_bill_is_opt_in_and_read_once_a_day(server: fake.FakeAws) -> None:
-    run(server, options={})
+    out = run(server, options={})
     assert calls(server, "GetCostAndUsage") == []
+    assert out.events and all(e.reported_cost_usd is None for e in out.events)  # priced by us
     assert "$0.01" in BedrockProvider.info.unavailable[COST]
     assert "cost_explorer=true" in BedrockProvider.info.unavailable[COST]
     run(server, since_ms=NOW_MS - 2 * HOUR)  # no UTC midnight passed since the last run

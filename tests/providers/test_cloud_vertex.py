@@ -115,7 +115,7 @@ def test_token_counts_and_invocations_become_events(server: fake.FakeCloudMonito
         "vertex",
         fake.PROJECT,
         "acct",
-        0.0,
+        None,  # no bill to read: aiusage prices the tokens
     )
     assert {e.model for e in out.events} == set(fake.MODELS)
     first = query(server.requests[0])

@@ -134,12 +134,13 @@ class AzureOpenAIProvider:
         start = max(min(request.since_ms, request.now_ms), floor) // width * width
         until = settled_until(request.now_ms, width, SETTLE_MS)
         scope = (request.options.get("cost_scope") or "").strip().rstrip("/")
+        billed = bool(scope)  # without the bill, tokens are priced by aiusage (None)
 
         async def usage(sink: list[UsageEvent]) -> None:
             chunk = start
             while chunk < request.now_ms:
                 end = min(chunk + CHUNK_MS[bucket], request.now_ms)
-                sink.extend(await self._metrics(request, rid, token, bucket, chunk, end))
+                sink.extend(await self._metrics(request, rid, token, bucket, (chunk, end), billed))
                 chunk = end
 
         async def cost() -> list[UsageEvent]:
@@ -169,8 +170,15 @@ class AzureOpenAIProvider:
         )
 
     async def _metrics(
-        self, request: CollectRequest, rid: str, token: str, bucket: str, start: int, end: int
+        self,
+        request: CollectRequest,
+        rid: str,
+        token: str,
+        bucket: str,
+        span: tuple[int, int],
+        billed: bool,
     ) -> list[UsageEvent]:
+        start, end = span
         path = f"{rid}/providers/Microsoft.Insights/metrics"
         params = {
             "api-version": METRICS_API,
@@ -213,7 +221,7 @@ class AzureOpenAIProvider:
                     input_tokens=tokens["input"],
                     output_tokens=tokens["output"],
                     requests=row.get(REQUESTS, 0),
-                    reported_cost_usd=0.0,
+                    reported_cost_usd=0.0 if billed else None,
                     meta={"deployment": deployment, "bucket": bucket, "origin": "azure_monitor"},
                 )
             )

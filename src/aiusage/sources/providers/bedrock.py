@@ -127,14 +127,18 @@ class BedrockProvider:
         start = start // width * width
         until = settled_until(request.now_ms, width, SETTLE_MS)
         cw_url, ce_url = _urls(request, region)
+        # without the bill, tokens are priced by aiusage (None) instead of counted as $0
+        wanted = (request.options.get("cost_explorer") or "").strip().lower() in ("1", "true")
 
         async def usage(sink: list[UsageEvent]) -> None:
-            sink.extend(await self._metrics(request, creds, cw_url, region, bucket, start))
+            if start < request.now_ms:  # CloudWatch refuses an empty time range
+                sink.extend(
+                    await self._metrics(request, creds, cw_url, region, bucket, start, wanted)
+                )
 
         async def cost() -> list[UsageEvent]:
             return await self._costs(request, creds, ce_url, *cost_days(start, until))
 
-        wanted = (request.options.get("cost_explorer") or "").strip().lower() in ("1", "true")
         due = wanted and cost_due(start, until)
         return await usage_and_cost(
             usage, cost if due else None, start_ms=start, until_ms=until, width_ms=width
@@ -169,6 +173,7 @@ class BedrockProvider:
         region: str,
         bucket: str,
         start: int,
+        billed: bool,
     ) -> list[UsageEvent]:
         period = 3600 if bucket == "1h" else 86400
         body: dict[str, Any] = {
@@ -217,7 +222,7 @@ class BedrockProvider:
                     cache_read_tokens=row.get("cache_read", 0),
                     cache_write_5m_tokens=row.get("cache_write", 0),
                     requests=row.get("invocations", 0),
-                    reported_cost_usd=0.0,
+                    reported_cost_usd=0.0 if billed else None,
                     meta={"region": region, "bucket": bucket, "origin": "cloudwatch"},
                 )
             )

@@ -5,7 +5,9 @@ or daily buckets that settle late, and two of them read a daily bill from a sepa
 API. So they share the bucket option, the settle rule (the last buckets are re-read on the
 next run; a re-read copy with more tokens replaces the stored one), when the cost API is
 worth asking (once per UTC day, since bills lag a day and one is billed per request), and
-how a failing cost part degrades without losing the usage part.
+how a failing cost part degrades without losing the usage part. Token events carry
+``reported_cost_usd=0.0`` only when the account reads the bill (base.py's cost rule);
+without it they carry None, so ``--mode auto`` prices the tokens instead of showing $0.
 """
 
 from __future__ import annotations

@@ -167,7 +167,7 @@ class VertexProvider:
                     input_tokens=row.get("input", 0),
                     output_tokens=row.get("output", 0),
                     requests=row.get("requests", 0),
-                    reported_cost_usd=0.0,
+                    reported_cost_usd=None,  # no bill here: aiusage prices the tokens
                     meta=meta,
                 )
             )
