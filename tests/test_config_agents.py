@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from logs_factory import claude_file, claude_line
 
 from aiusage.app import AppContext, open_app
 from aiusage.config import load_config
 from aiusage.errors import ConfigError
+from logs_factory import claude_file, claude_line
 
 
 def test_agent_folders_replace_the_defaults(tmp_path: Path) -> None:

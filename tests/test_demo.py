@@ -114,7 +114,7 @@ def test_fake_server_serves_real_formats_until_sigterm(tmp_path: Path) -> None:
             if "Serving until" in lines[-1]:
                 break
         text = "".join(lines)
-        groq = re.search(r"groq\s+│\s+(http://127\.0\.0\.1:\d+/groq)", text)
+        groq = re.search(r"^groq\s+(http://127\.0\.0\.1:\d+/groq)$", text, re.M)
         key = re.search(r"echo (fake-groq-key-\w+)", text)
         assert groq and key, text
         assert "aiusage accounts add deepseek --name deepseek-fake" in text

@@ -9,7 +9,6 @@ from typing import Annotated
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 import aiusage.app as facade
 from aiusage.cli.common import fail, out
@@ -110,17 +109,15 @@ def fake_server(
         fleet = facade.start_fakes(providers or [], days=days, seed=seed, chaos=chaos)
     except facade.AiusageError as exc:
         fail(exc)
-    table = Table(title="Fake providers", title_justify="left", header_style="bold")
-    for column in ("Provider", "Base URL", "Add an account"):
-        table.add_column(column, overflow="fold")
+    out.print("[bold]Fake providers[/] (an account for each: run the line below it)")
     for fake in fleet.accounts():
         command = f"aiusage accounts add {fake.provider} --name {fake.provider}-fake "
         command += f"--base-url {fake.base_url}"
         command += "".join(f" --option {k}={v}" for k, v in fake.options.items())
         if fake.key is not None:  # a public constant of the fake, not a secret
             command = f"echo {fake.key} | {command} --key-stdin"
-        table.add_row(fake.provider, fake.base_url, command)
-    out.print(table)
+        out.print(f"{fake.provider:<13} {fake.base_url}", markup=False, soft_wrap=True)
+        out.print(f"  {command}", markup=False, soft_wrap=True, highlight=False)
     out.print("Serving until Ctrl-C.")
     sys.stdout.flush()
     facade.wait_forever(fleet)

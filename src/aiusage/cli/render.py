@@ -107,7 +107,7 @@ def render_report(
         )
         console.print(
             f"[yellow]No known price for: {names}. Their cost is not included (shown as "
-            "'+ ?'); add a [pricing.models] entry to the config file to price them.[/]"
+            "'+ ?'); add a \\[pricing.models] entry to the config file to price them.[/]"
         )
 
 

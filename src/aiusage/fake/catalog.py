@@ -14,7 +14,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from aiusage.fake import anthropic, balances, copilot, local, openai_data, openrouter, others
+from aiusage.fake import (
+    anthropic,
+    azure_openai,
+    balances,
+    bedrock,
+    copilot,
+    local,
+    openai_data,
+    openrouter,
+    others,
+    vertex,
+)
 from aiusage.fake.openai import FakeOpenAI
 from aiusage.fake.server import FakeServer
 
@@ -100,6 +111,24 @@ GROUPS: dict[str, Group] = {
     "ollama": Group(lambda now, days, seed: local.FakeOllama(), {"ollama": ("", None, {})}),
     "vllm": Group(_vllm, {"vllm": ("", None, {})}),
     "llamacpp": Group(_llamacpp, {"llamacpp": ("", None, {})}),
+    "azure_openai": Group(
+        lambda now, days, seed: azure_openai.FakeAzure(now_s=now // 1000, days=days, seed=seed),
+        {
+            "azure_openai": (
+                "",
+                azure_openai.TOKEN,
+                {"resource_id": azure_openai.RESOURCE_ID, "cost_scope": azure_openai.SUBSCRIPTION},
+            )
+        },
+    ),
+    "bedrock": Group(
+        lambda now, days, seed: bedrock.FakeAws(now_s=now // 1000, days=days, seed=seed),
+        {"bedrock": ("", f"{bedrock.ACCESS_KEY}:{bedrock.SECRET}", {})},
+    ),
+    "vertex": Group(
+        lambda now, days, seed: vertex.FakeCloudMonitoring(now_s=now // 1000, days=days, seed=seed),
+        {"vertex": ("", vertex.TOKEN, {"project": vertex.PROJECT})},
+    ),
 }
 
 #: provider name -> its group's name
