@@ -28,6 +28,7 @@ from aiusage.errors import (
 from aiusage.records import Account, UsageEvent
 from aiusage.secrets import find_key
 from aiusage.sources.providers.base import Collected, CollectRequest, Provider
+from aiusage.sources.providers.electricity import from_options, priced
 from aiusage.sources.providers.prom_text import counter_deltas
 from aiusage.store.health import Health, latest_readings, load_health, save_health
 from aiusage.store.store import event_row
@@ -225,7 +226,7 @@ def _counter_usage(
     if not current:
         return []
     previous = latest_readings(store.db, account.name, metrics)
-    return counter_deltas(previous, current)
+    return priced(counter_deltas(previous, current), from_options(account.options, account.name))
 
 
 async def check_account(

@@ -259,7 +259,13 @@ def test_vllm_collections_restart_and_deltas(vllm: fake.FakeVllm) -> None:
     third = run(VllmProvider(), vllm.base_url, now_ms=NOW + 120_000)
     (after,) = counter_deltas(second.observations, third.observations)
     assert (after.input_tokens, after.output_tokens, after.requests) == (2000, 20, 1)
-    assert after.meta == {"restarted": True, "from_ms": NOW + 30_000}
+    # Busy time since the restart: 2000/5000 s prefill + 20/60 s decode, in 90 s of uptime.
+    assert after.meta == {
+        "restarted": True,
+        "from_ms": NOW + 30_000,
+        "busy_s": 0.733,
+        "elapsed_s": 90.0,
+    }
 
 
 def test_vllm_pre_v1_gauge_name_and_a_v1_base_url() -> None:

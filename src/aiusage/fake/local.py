@@ -198,6 +198,8 @@ class FakeVllm(_CounterServer):
                     labels = f'{{{base},finished_reason="{reason}"}}'
                     add("success", []).append((labels, float(n * share)))
                 total = sum(c.finished.values()) * share
+                busy = (c.prompt / 5000 + c.generation / 60) * share  # prefill + decode
+                add("busy", []).append((f"{{{base}}}", busy))
                 for le in ("0.1", "1.0", "+Inf"):
                     add("ttft", []).append((f'{{{base},le="{le}"}}', float(total)))
         family(
@@ -250,6 +252,10 @@ class FakeVllm(_CounterServer):
             "Count of successfully processed requests.",
             per.get("success", []),
         )
+        running = "vllm:request_inference_time_seconds"
+        lines.append(f"# HELP {running} Histogram of time spent in RUNNING phase for request.")
+        lines.append(f"# TYPE {running} histogram")
+        lines.extend(f"{running}_sum{labels} {v!r}" for labels, v in per.get("busy", []))
         ttft = "vllm:time_to_first_token_seconds"
         lines.append(f"# HELP {ttft} Histogram of time to first token in seconds.")
         lines.append(f"# TYPE {ttft} histogram")

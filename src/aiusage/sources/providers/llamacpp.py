@@ -22,7 +22,10 @@ from aiusage.sources.providers.base import (
     CollectRequest,
     ProviderInfo,
 )
+from aiusage.sources.providers.electricity import COST_NOTE
+from aiusage.sources.providers.electricity import OPTIONS as ELECTRICITY_OPTIONS
 from aiusage.sources.providers.prom_text import (
+    BUSY,
     COUNTER_METRICS,
     GENERATION,
     PROMPT,
@@ -57,6 +60,10 @@ GAUGES = (
 )
 
 
+#: Seconds spent processing prompts plus generating: the electricity estimate's base.
+BUSY_COUNTERS = ("llamacpp:prompt_seconds_total", "llamacpp:tokens_predicted_seconds_total")
+
+
 def counter_totals(expo: Exposition) -> dict[str, float]:
     """Our counter -> cumulative value (summed, should a build add labels)."""
     totals: dict[str, float] = {}
@@ -64,6 +71,9 @@ def counter_totals(expo: Exposition) -> dict[str, float]:
         found = expo.named(name)
         if found:
             totals[metric] = sum(s.value for s in found)
+    busy = expo.named(*BUSY_COUNTERS)
+    if busy:
+        totals[BUSY] = sum(s.value for s in busy)
     return totals
 
 
@@ -93,13 +103,16 @@ class LlamaCppProvider:
         default_base_url="http://localhost:8080",
         reports=frozenset({USAGE, STATUS}),
         unavailable={
-            COST: "local inference is not billed; electricity pricing is not implemented",
+            COST: COST_NOTE,
             BALANCE: "a local server has no balance",
             RATE_LIMITS: "llama.cpp has no rate limits; deferred requests are reported",
         },
         key_required=False,
         key_hint="no key unless the server runs with --api-key (then give that key)",
-        options={"model": "the model name to record (default: the first of /v1/models)"},
+        options={
+            "model": "the model name to record (default: the first of /v1/models)",
+            **ELECTRICITY_OPTIONS,
+        },
         min_interval_s=10,
         cumulative=COUNTER_METRICS,
         default_interval_s=60,

@@ -232,7 +232,8 @@ PROMPT = "counter_prompt_tokens"
 GENERATION = "counter_generation_tokens"
 REQUESTS = "counter_requests"
 CACHE_HITS = "counter_prefix_cache_hit_tokens"
-COUNTER_METRICS = (PROMPT, GENERATION, REQUESTS, CACHE_HITS)
+BUSY = "counter_busy_seconds"  # time spent on requests: the electricity estimate's base
+COUNTER_METRICS = (PROMPT, GENERATION, REQUESTS, CACHE_HITS, BUSY)
 
 
 def counter_observations(
@@ -247,7 +248,7 @@ def counter_observations(
     meta: dict[str, Any] = (
         {} if process_start_ms is None else {"process_start_ms": process_start_ms}
     )
-    units = {REQUESTS: "requests"}
+    units = {REQUESTS: "requests", BUSY: "s"}
     return [
         Observation(
             ts_ms=ts_ms,
@@ -286,7 +287,7 @@ def counter_deltas(
         delta = {
             m: now[m].value - (0.0 if restarted or m not in old else old[m].value) for m in now
         }
-        if not any(v > 0 for v in delta.values()):
+        if not any(v > 0 for m, v in delta.items() if m != BUSY):
             continue
         prompt, hits = int(delta.get(PROMPT, 0)), int(delta.get(CACHE_HITS, 0))
         hits = max(0, min(hits, prompt))
@@ -297,6 +298,10 @@ def counter_deltas(
             meta = {"restarted": True, "from_ms": _start(now)}
         else:
             meta = {"from_ms": max(o.ts_ms for o in old.values())}
+        if BUSY in delta:
+            meta["busy_s"] = round(delta[BUSY], 3)
+            if meta["from_ms"] is not None:
+                meta["elapsed_s"] = max(0.0, (ts_ms - meta["from_ms"]) / 1000)
         events.append(
             UsageEvent(
                 ts_ms=ts_ms,

@@ -19,7 +19,10 @@ from aiusage.sources.providers.base import (
     CollectRequest,
     ProviderInfo,
 )
+from aiusage.sources.providers.electricity import COST_NOTE
+from aiusage.sources.providers.electricity import OPTIONS as ELECTRICITY_OPTIONS
 from aiusage.sources.providers.prom_text import (
+    BUSY,
     CACHE_HITS,
     COUNTER_METRICS,
     GENERATION,
@@ -47,6 +50,8 @@ COUNTERS = {
     GENERATION: ("vllm:generation_tokens_total",),
     REQUESTS: ("vllm:request_success_total",),
     CACHE_HITS: ("vllm:prefix_cache_hits_total", "vllm:prefix_cache_hits"),
+    # Prefill + decode time per request (V1); older servers: end-to-end latency.
+    BUSY: ("vllm:request_inference_time_seconds_sum", "vllm:e2e_request_latency_seconds_sum"),
 }
 GAUGES = (
     Gauge("requests_running", ("vllm:num_requests_running",), "requests"),
@@ -81,12 +86,13 @@ class VllmProvider:
         default_base_url="http://localhost:8000",
         reports=frozenset({USAGE, STATUS}),
         unavailable={
-            COST: "local inference is not billed; electricity pricing is not implemented",
+            COST: COST_NOTE,
             BALANCE: "a local server has no balance",
             RATE_LIMITS: "vLLM has no rate limits; queue length is reported as status",
         },
         key_required=False,
         key_hint="no key: vLLM's /metrics is open even when --api-key is set",
+        options=ELECTRICITY_OPTIONS,
         min_interval_s=10,
         cumulative=COUNTER_METRICS,
         default_interval_s=60,
