@@ -134,7 +134,12 @@ def test_collect_maps_every_usage_row(server: fake.FakeAnthropic) -> None:
         TOKENS, ("uncached", "output", "cache_read", "cache_5m", "cache_1h"), strict=True
     ):
         assert sum(getattr(e, field) for e in events) == sum(getattr(r, attr) for r in server.rows)
-    assert {e.reported_cost_usd for e in events} == {0.0}
+    # Usage of days whose bill has settled costs 0.0 (the cost rows carry it); today's
+    # has no bill yet (None: reports price its tokens).
+    billed_until = (NOW - 6 * HOUR) // DAY * DAY
+    assert {e.reported_cost_usd for e in events if e.ts_ms < billed_until} == {0.0}
+    assert {e.reported_cost_usd for e in events if e.ts_ms >= billed_until} == {None}
+    assert all(e.meta["unbilled"] for e in events if e.ts_ms >= billed_until)
     assert {(e.provider, e.source, e.account, e.requests) for e in events} == {
         ("anthropic", "acme", "acme", 0)
     }
@@ -217,11 +222,12 @@ def test_pagination_follows_next_page_to_the_end() -> None:
     assert cents == expected_cents(srv, srv.rows[0].start_ms)
 
 
-def test_complete_until_rereads_the_last_hour_and_a_grown_bucket_replaces(
+def test_the_cursor_waits_at_the_last_billed_day_and_a_grown_bucket_replaces(
     server: fake.FakeAnthropic,
 ) -> None:
     first = run(server)
-    assert first.complete_until_ms == NOW // HOUR * HOUR - HOUR  # 12:00Z
+    # Today is read again until its bill settles (then its rows turn from None to 0.0).
+    assert first.complete_until_ms == NOW // DAY * DAY
     latest = max(server.rows, key=lambda r: r.start_ms)
     latest.output += 1_000
     second = run(server, since_ms=first.complete_until_ms)

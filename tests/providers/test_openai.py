@@ -31,6 +31,9 @@ from aiusage.sources.providers.openai_parse import KINDS, model_of_line_item
 
 SINCE_S = NOW_S - NOW_S % 3600 - 3 * 86400  # the fake's first hour
 COMPLETE_S = (NOW_S - 900) // 3600 * 3600  # the adapter's settle rule: 10:00
+#: Days before this have a settled bill (ended 6 h ago); usage from here on is unbilled and
+#: the cursor waits here, so it is read again until its day's bill arrives.
+BILLED_S = (NOW_S - 6 * 3600) // 86400 * 86400
 TOKEN_KINDS = {k.name for k in KINDS if k.tokens}
 
 
@@ -134,7 +137,10 @@ def assert_complete(result: Collected, server: fake.FakeOpenAI) -> None:
     assert costs.keys() == want.keys()
     for k, v in want.items():
         assert costs[k] == pytest.approx(v, rel=1e-12)
-    assert result.complete_until_ms == COMPLETE_S * 1000
+    assert result.complete_until_ms == min(COMPLETE_S, BILLED_S) * 1000
+    for e in result.events:  # (vector-store bytes have nothing to price: always 0.0)
+        if e.meta["kind"] != "costs" and (e.total_tokens or e.requests):
+            assert (e.reported_cost_usd is None) is (e.ts_ms >= BILLED_S * 1000), e
 
 
 def queries(server: fake.FakeOpenAI, part: str) -> list[dict[str, list[str]]]:
@@ -152,7 +158,7 @@ def test_collect_returns_every_bucket_with_totals_from_the_seed(server: fake.Fak
     assert {e.meta["kind"] for e in usage} == {k.name for k in KINDS}
     for e in result.events:
         assert (e.source, e.account, e.provider) == ("oai", "oai", "openai")
-        if e.meta["kind"] != "costs":
+        if e.meta["kind"] != "costs" and e.ts_ms < BILLED_S * 1000:
             assert e.reported_cost_usd == 0.0  # the cost rule: money comes separately
     # every kind asked once (3 days of hours fit one page), costs once, nothing else
     assert len(server.requests) == len(KINDS) + 1
@@ -441,4 +447,4 @@ def test_probe_refuses_an_admin_key(server: fake.FakeOpenAI) -> None:
     assert server.probes == 0 and result.observations == []
     assert result.degraded and result.degraded[0].startswith("rate-limit probe: ")
     assert got_usage(result) == expected_usage(server.rows)
-    assert result.complete_until_ms == COMPLETE_S * 1000  # a probe loses no usage
+    assert result.complete_until_ms == min(COMPLETE_S, BILLED_S) * 1000  # a probe loses none

@@ -255,3 +255,25 @@ def test_a_cost_row_that_grew_replaces_the_earlier_copy(store: Store) -> None:
     store.add_events([later])
     store.add_events([early])  # a stale re-read does not shrink it again
     assert store.db.query("SELECT cost_reported_usd FROM usage_events") == [(3.5,)]
+
+
+def test_unbilled_usage_is_priced_until_its_bill_arrives(store: Store) -> None:
+    """A provider's usage row with no bill yet (cost None) is priced by us; when its day's
+    bill settles the same row comes back with 0.0 and the bill row carries the money."""
+    unbilled = _event("usage:h1", reported_cost_usd=None)
+    store.write([event_row(unbilled, 2.0)])
+    assert _totals(store)[2] == 2.0  # auto mode: our price, so today is never $0
+    billed = _event("usage:h1", reported_cost_usd=0.0)
+    bill = _event(
+        "cost:day",
+        out=0,
+        input_tokens=0,
+        cache_read_tokens=0,
+        cache_write_5m_tokens=0,
+        reported_cost_usd=2.25,
+    )
+    store.write([event_row(billed, 2.0), event_row(bill, 0.0)])
+    assert _totals(store)[2] == 2.25  # the bill, counted once
+    assert _totals(store, CostMode.CALCULATE)[2] == 2.0
+    store.write([event_row(unbilled, 2.0)])  # a late re-read of the old copy changes nothing
+    assert _totals(store)[2] == 2.25

@@ -117,7 +117,7 @@ def render_summary(console: Console, summary: Summary) -> None:
         title_justify="left",
         header_style="bold",
     )
-    table.add_column("Agent")
+    table.add_column("Source")
     for name in ("Today", "This week", "This month", "Tokens this month"):
         table.add_column(name, justify="right")
     agents = sorted({a for p in summary.periods.values() for a in p})

@@ -43,6 +43,9 @@ UPSERT_EVENT = (
     # a provider's cost row for a day that is still filling in: the larger bill is newer
     " OR (excluded.total_tokens = usage_events.total_tokens"
     " AND COALESCE(excluded.cost_reported_usd, 0) > COALESCE(usage_events.cost_reported_usd, 0))"
+    # usage priced by us until its day's bill settled: now the bill covers it
+    " OR (excluded.total_tokens = usage_events.total_tokens"
+    " AND usage_events.cost_reported_usd IS NULL AND excluded.cost_reported_usd IS NOT NULL)"
 )
 
 _OBS_COLUMNS = (

@@ -33,6 +33,7 @@ from aiusage.sources.providers.base import (
     Collected,
     CollectRequest,
     ProviderInfo,
+    unbilled,
 )
 from aiusage.sources.providers.http import request_json
 from aiusage.sources.subscriptions.shapes import instant_ms
@@ -71,7 +72,8 @@ INFO = ProviderInfo(
     unavailable={
         USAGE: _INDIVIDUAL,
         COST: _INDIVIDUAL + "; a day's cost is taken once the day has settled (6 h after it "
-        "ends), so today's bill is not shown yet; Priority Tier cost is not in the report",
+        "ends); until then aiusage prices that day's tokens (estimated); Priority Tier cost "
+        "is not in the report",
         RATE_LIMITS: "only with option api_key_env naming an env var that holds a normal "
         "API key (count_tokens refuses the Admin key); the figures are those the free "
         "count_tokens answer carries, never from a billed call",
@@ -121,8 +123,11 @@ class AnthropicProvider:
                 out.degraded.append(f"rate limits: {exc}")
         if len(failures) == 2 and not rate_ok:
             raise failures[0]
+        billed_until = (now - COST_SETTLE_MS) // DAY_MS * DAY_MS  # days before: final bills
+        out.events = unbilled(out.events, billed_until)
         if not failures:  # advance only when both reports were read in full
-            out.complete_until_ms = max(start, (now - USAGE_SETTLE_MS) // HOUR_MS * HOUR_MS)
+            settled = (now - USAGE_SETTLE_MS) // HOUR_MS * HOUR_MS
+            out.complete_until_ms = max(start, min(settled, billed_until))
         return out
 
     async def check(self, request: CollectRequest) -> str:

@@ -9,13 +9,16 @@ Costs, one rule for every provider that reports both usage and money: usage even
 tokens with ``reported_cost_usd=0.0``, and the money arrives as separate zero-token events
 whose ``reported_cost_usd`` is the provider's billed amount. Then ``--mode auto`` and
 ``display`` show the bill, and ``--mode calculate`` prices the tokens ourselves, and
-neither counts a dollar twice.
+neither counts a dollar twice. Until a day's bill has settled, that day's usage rows
+carry ``reported_cost_usd=None`` instead (``unbilled``): reports price their tokens, so
+today is never shown as $0, and the collector keeps re-reading them (its cursor stops at
+the last billed day) until the bill arrives and they turn to 0.0.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 from aiusage.records import Observation, UsageEvent
@@ -94,3 +97,18 @@ class Provider(Protocol):
         """Verify the key with a free call; return what it can see ('org acme, 3 projects').
         Raise a ``SourceError`` subclass when it cannot."""
         ...
+
+
+def unbilled(events: list[UsageEvent], billed_until_ms: int) -> list[UsageEvent]:
+    """Usage rows from ``billed_until_ms`` on, with no bill yet: cost unknown (None), so
+    reports price the tokens until the provider's settled bill replaces the estimate."""
+    out = []
+    for event in events:
+        if (
+            event.ts_ms >= billed_until_ms
+            and event.reported_cost_usd == 0.0
+            and (event.total_tokens or event.requests)
+        ):
+            event = replace(event, reported_cost_usd=None, meta={**event.meta, "unbilled": True})
+        out.append(event)
+    return out

@@ -22,6 +22,7 @@ from aiusage.sources.providers.base import (
     Collected,
     CollectRequest,
     ProviderInfo,
+    unbilled,
 )
 from aiusage.sources.providers.http import request_json
 from aiusage.sources.providers.openai_parse import (
@@ -144,8 +145,11 @@ class OpenAIProvider:
 
         if not succeeded:
             raise errors[0]
+        billed_until_s = _floor(now_s - COST_SETTLE_S, DAY_S)  # days before: final bills
+        out.events = unbilled(out.events, billed_until_s * 1000)
         since_ms = _floor(request.since_ms // 1000, HOUR_S) * 1000
-        out.complete_until_ms = since_ms if lost else max(since_ms, complete_s * 1000)
+        until_ms = min(complete_s, billed_until_s) * 1000
+        out.complete_until_ms = since_ms if lost else max(since_ms, until_ms)
         return out
 
     async def check(self, request: CollectRequest) -> str:
