@@ -128,3 +128,35 @@ CREATE TABLE account_health (
 
 UPDATE alembic_version SET version_num='0002_account_health' WHERE alembic_version.version_num = '0001_initial';
 
+-- Running upgrade 0002_account_health -> 0003_alerts
+
+CREATE TABLE alert_state (
+    alert_key VARCHAR(255) NOT NULL, 
+    active INTEGER DEFAULT '0' NOT NULL, 
+    severity VARCHAR(16) DEFAULT '' NOT NULL, 
+    since_ms BIGINT, 
+    last_sent_ms BIGINT, 
+    sent_severity VARCHAR(16) DEFAULT '' NOT NULL, 
+    value FLOAT, 
+    PRIMARY KEY (alert_key)
+);
+
+CREATE TABLE alert_log (
+    id INTEGER NOT NULL, 
+    ts_ms BIGINT NOT NULL, 
+    alert_key VARCHAR(255) NOT NULL, 
+    rule VARCHAR(32) NOT NULL, 
+    severity VARCHAR(16) NOT NULL, 
+    title TEXT NOT NULL, 
+    body TEXT DEFAULT '' NOT NULL, 
+    value FLOAT, 
+    threshold FLOAT, 
+    status VARCHAR(16) NOT NULL, 
+    delivery TEXT DEFAULT '{}' NOT NULL, 
+    PRIMARY KEY (id)
+);
+
+CREATE INDEX ix_alert_log_ts ON alert_log (ts_ms);
+
+UPDATE alembic_version SET version_num='0003_alerts' WHERE alembic_version.version_num = '0002_account_health';
+

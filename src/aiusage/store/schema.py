@@ -153,3 +153,32 @@ account_health = Table(
     Column("retry_at_ms", BigInteger, nullable=True),
     Column("failures", Integer, nullable=False, server_default="0"),
 )
+
+alert_state = Table(
+    "alert_state",
+    metadata,
+    Column("alert_key", String(255), primary_key=True),
+    Column("active", Integer, nullable=False, server_default="0"),
+    Column("severity", String(16), nullable=False, server_default=""),
+    Column("since_ms", BigInteger, nullable=True),
+    Column("last_sent_ms", BigInteger, nullable=True),
+    Column("sent_severity", String(16), nullable=False, server_default=""),
+    Column("value", Float, nullable=True),
+)
+
+alert_log = Table(
+    "alert_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ts_ms", BigInteger, nullable=False),
+    Column("alert_key", String(255), nullable=False),
+    Column("rule", String(32), nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("title", Text, nullable=False),
+    Column("body", Text, nullable=False, server_default=""),
+    Column("value", Float, nullable=True),
+    Column("threshold", Float, nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("delivery", Text, nullable=False, server_default="{}"),
+    Index("ix_alert_log_ts", "ts_ms"),
+)
