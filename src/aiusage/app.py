@@ -50,6 +50,7 @@ from aiusage.store.queries import UsageFilter, aggregate, event_counts, event_po
 
 if TYPE_CHECKING:
     from aiusage.accounts_app import AccountsApi
+    from aiusage.budgets_app import BudgetsApi
     from aiusage.daemon import Daemon
 
 __all__ = [
@@ -177,6 +178,13 @@ class App:
         from aiusage.accounts_app import AccountsApi
 
         return AccountsApi(self)
+
+    @property
+    def budgets(self) -> BudgetsApi:
+        """Budgets: declare, list, remove, and where each stands."""
+        from aiusage.budgets_app import BudgetsApi
+
+        return BudgetsApi(self)
 
     def pricer(self) -> Pricer:
         """Prices for new records: the price table with the config file's overrides."""

@@ -11,11 +11,14 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiusage.errors import ConfigError
 from aiusage.paths import config_file, default_database_url
 from aiusage.records import Account
+
+if TYPE_CHECKING:
+    from aiusage.analytics.budgets import Budget
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +88,8 @@ SETTINGS += (
     ),
 )
 BOOLEAN_SETTINGS = frozenset({"claude_oauth_usage", "codex_usage_api"})
+#: Tables of the config file besides the settings, each parsed by its own code.
+TABLES = frozenset({"pricing", "plans", "accounts", "agents", "demo", "budgets"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +107,8 @@ class Config:
     #: ``[agents]``: agent → directories to read its logs from, replacing the defaults
     #: and the agent's environment variable (logs synced from another machine, the demo).
     agent_paths: dict[str, list[Path]] = field(default_factory=dict)
+    #: ``[budgets.NAME]``: spend (and token/request) limits per scope and period.
+    budgets: dict[str, Budget] = field(default_factory=dict)
     claude_oauth_usage: bool = False
     codex_usage_api: bool = False
     claude_oauth_base_url: str | None = None
@@ -124,9 +131,7 @@ def load_config(path: Path | None = None) -> Config:
     for setting in SETTINGS:
         value = os.environ.get(setting.env) or raw.get(setting.name, setting.default)
         values[setting.name] = value
-    unknown = (
-        set(raw) - {s.name for s in SETTINGS} - {"pricing", "plans", "accounts", "agents", "demo"}
-    )
+    unknown = set(raw) - {s.name for s in SETTINGS} - TABLES
     if unknown:
         raise ConfigError(
             f"unknown setting(s) in {path}: {', '.join(sorted(unknown))}",
@@ -151,6 +156,7 @@ def load_config(path: Path | None = None) -> Config:
         accounts=parse_accounts(raw.get("accounts"), path),
         plans={str(k): v for k, v in plans.items()},
         agent_paths=_agent_paths(raw.get("agents", {}), path),
+        budgets=_budgets(raw.get("budgets", {}), path),
         claude_oauth_usage=values["claude_oauth_usage"],
         codex_usage_api=values["codex_usage_api"],
         claude_oauth_base_url=values["claude_oauth_base_url"],
@@ -161,6 +167,16 @@ def load_config(path: Path | None = None) -> Config:
         price_overrides=models,
         path=path,
     )
+
+
+def _budgets(raw: Any, path: Path) -> dict[str, Budget]:
+    if not raw:
+        return {}  # the statusline need not import budgets
+    from aiusage.analytics.budgets import parse_budget
+
+    if not isinstance(raw, dict):
+        raise ConfigError(f"[budgets] in {path} must be a table of budgets")
+    return {str(name): parse_budget(str(name), table, str(path)) for name, table in raw.items()}
 
 
 def _agent_paths(raw: Any, path: Path) -> dict[str, list[Path]]:

@@ -1,0 +1,228 @@
+"""``aiusage budgets``: where each budget stands; ``budgets set | list | remove``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from aiusage.app import App
+from aiusage.cli import options as o
+from aiusage.cli.common import dump, out, refresh, with_app
+
+budgets_app = typer.Typer(
+    help="Spend limits per scope and period: spent, left, pace and projection.",
+    invoke_without_command=True,
+)
+
+ADD_ONE = "Add one: `aiusage budgets set monthly --limit 200 --period monthly`"
+STATE_COLOUR = {"ok": "green", "warning": "yellow", "exceeded": "red"}
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(budgets_app, name="budgets")
+
+
+@budgets_app.callback()
+def show(
+    ctx: typer.Context,
+    json_out: o.Json = False,
+    no_refresh: o.NoRefresh = False,
+    database: o.Database = None,
+) -> None:
+    """Where every budget stands: spent, left, percent, pace and projected period spend."""
+    if ctx.invoked_subcommand is not None:
+        return
+
+    def body(application: App) -> None:
+        refresh(application, (), json_out, no_refresh)
+        rows = application.budgets.status()
+        if json_out:
+            dump({"budgets": [_status_json(s) for s in rows]})
+            return
+        if not rows:
+            out.print(f"No budgets yet. {ADD_ONE}")
+            return
+        table = Table(title="Budgets", title_justify="left", header_style="bold")
+        table.add_column("Budget", no_wrap=True)
+        table.add_column("Period", no_wrap=True)
+        for column in ("Spent", "Left", "Used", "Pace", "Projected"):
+            table.add_column(column, justify="right", no_wrap=column == "Spent")
+        for s in rows:
+            b = s.budget
+            colour = STATE_COLOUR[s.state]
+            left = "" if s.left_usd is None else _usd(s.left_usd)
+            if s.left_usd is not None and s.left_usd < 0:
+                left = f"[red]over by {_usd(-s.left_usd)}[/]"
+            pace = "[yellow]ahead[/]" if s.ahead else "on track"
+            pace += f"\n[dim]line: {s.pace_percent:.0f}%[/]"
+            projected = "" if s.projected_usd is None else _usd(s.projected_usd)
+            if b.limit_usd and s.projected_usd and s.projected_usd > b.limit_usd:
+                projected = f"[red]{projected}[/]"
+            table.add_row(
+                f"{escape(b.name)}\n[dim]{escape(b.scope)}[/]",
+                f"{b.period}\n[dim]{_days(s.first_day, s.last_day)}[/]",
+                _spent_text(s),
+                left,
+                f"[{colour}]{s.percent:.0f}%[/]\n[{colour}]{_bar(s.percent)}[/]",
+                pace,
+                projected,
+            )
+        out.print(table)
+
+    with_app(database, body)
+
+
+@budgets_app.command("set")
+def set_budget(
+    name: Annotated[str, typer.Argument(help="A name, e.g. monthly or claude-weekly.")],
+    limit: Annotated[float | None, typer.Option("--limit", help="Limit in USD.")] = None,
+    tokens: Annotated[int | None, typer.Option("--tokens", help="Limit in tokens.")] = None,
+    requests: Annotated[int | None, typer.Option("--requests", help="Limit in requests.")] = None,
+    period: Annotated[
+        str, typer.Option("--period", help="daily, weekly, monthly or custom.")
+    ] = "monthly",
+    scope: Annotated[
+        str,
+        typer.Option(
+            "--scope",
+            help="all, or provider:NAME, account:NAME, agent:NAME, source:NAME, project:NAME.",
+        ),
+    ] = "all",
+    warn: Annotated[float, typer.Option("--warn", help="Warn at this percent.")] = 80.0,
+    start: Annotated[str | None, typer.Option("--start", help="Custom period start.")] = None,
+    end: Annotated[str | None, typer.Option("--end", help="Custom period end.")] = None,
+    database: o.Database = None,
+) -> None:
+    """Add or change a budget (written to the config file)."""
+    values: dict[str, Any] = {"period": period, "scope": scope, "warn": warn}
+    for key, value in (
+        ("limit", limit),
+        ("tokens", tokens),
+        ("requests", requests),
+        ("start", start),
+        ("end", end),
+    ):
+        if value is not None:
+            values[key] = value
+
+    def body(application: App) -> None:
+        budget = application.budgets.set(name, values)
+        out.print(f"Budget {escape(budget.name)} set: {escape(budget.scope)}, {budget.period}.")
+
+    with_app(database, body)
+
+
+@budgets_app.command("list")
+def list_budgets(json_out: o.Json = False, database: o.Database = None) -> None:
+    """The budgets as declared (limits, period, scope, warning percent)."""
+
+    def body(application: App) -> None:
+        budgets = application.budgets.all()
+        if json_out:
+            dump({"budgets": [_budget_json(b) for b in budgets]})
+            return
+        if not budgets:
+            out.print(f"No budgets yet. {ADD_ONE}")
+        for b in budgets:
+            limits = ", ".join(
+                text
+                for text in (
+                    _usd(b.limit_usd) if b.limit_usd is not None else "",
+                    f"{b.limit_tokens:,} tokens" if b.limit_tokens is not None else "",
+                    f"{b.limit_requests:,} requests" if b.limit_requests is not None else "",
+                )
+                if text
+            )
+            out.print(
+                f"{escape(b.name)}: {limits} {b.period}, scope {escape(b.scope)}, "
+                f"warn at {b.warn_percent:g}%"
+            )
+
+    with_app(database, body)
+
+
+@budgets_app.command("remove")
+def remove(name: str, database: o.Database = None) -> None:
+    """Remove a budget from the config file."""
+
+    def body(application: App) -> None:
+        application.budgets.remove(name)
+        out.print(f"Removed budget {escape(name)}.")
+
+    with_app(database, body)
+
+
+def _usd(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def _bar(percent: float, width: int = 10) -> str:
+    filled = min(width, int(percent / 100 * width + 0.5))
+    return "█" * filled + "░" * (width - filled)
+
+
+def _spent_text(s: Any) -> str:
+    """Each limited measure as 'used of limit' (dollars first)."""
+    lines = []
+    for key, (used, limit, _) in s.measures.items():
+        if key == "usd":
+            unknown = " + ?" if s.spent.unpriced else ""
+            lines.append(f"{_usd(used)}{unknown}\n[dim]of {_usd(limit)}[/]")
+        else:
+            lines.append(f"{_count(used)}\n[dim]of {_count(limit)} {key}[/]")
+    return "\n".join(lines)
+
+
+def _days(first: Any, last: Any) -> str:
+    """'Nov 24', 'Nov 23–29' or 'Nov 28–Dec 4'."""
+    if first == last:
+        return f"{first:%b} {first.day}"
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{first:%b} {first.day}–{last.day}"
+    return f"{first:%b} {first.day}–{last:%b} {last.day}"
+
+
+def _count(value: float) -> str:
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= size:
+            return f"{value / size:,.1f}{suffix}"
+    return f"{value:,.0f}"
+
+
+def _budget_json(b: Any) -> dict[str, Any]:
+    return {
+        "name": b.name,
+        "scope": b.scope,
+        "period": b.period,
+        "limit_usd": b.limit_usd,
+        "limit_tokens": b.limit_tokens,
+        "limit_requests": b.limit_requests,
+        "warn_percent": b.warn_percent,
+        "start": b.start.isoformat() if b.start else None,
+        "end": b.end.isoformat() if b.end else None,
+    }
+
+
+def _status_json(s: Any) -> dict[str, Any]:
+    return {
+        **_budget_json(s.budget),
+        "first_day": s.first_day.isoformat(),
+        "last_day": s.last_day.isoformat(),
+        "spent_usd": round(s.spent.usd, 6),
+        "spent_tokens": s.spent.tokens,
+        "spent_requests": s.spent.requests,
+        "unpriced_requests": s.spent.unpriced,
+        "left_usd": None if s.left_usd is None else round(s.left_usd, 6),
+        "percent": round(s.percent, 2),
+        "measures": {
+            k: {"used": used, "limit": limit, "percent": round(pct, 2)}
+            for k, (used, limit, pct) in s.measures.items()
+        },
+        "pace_percent": round(s.pace_percent, 2),
+        "ahead_of_pace": s.ahead,
+        "projected_usd": None if s.projected_usd is None else round(s.projected_usd, 6),
+        "state": s.state,
+    }
