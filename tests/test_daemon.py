@@ -104,7 +104,9 @@ def test_accounts_run_on_their_own_schedule_and_a_failing_one_never_delays_anoth
         _add(config, "limited", limited_url)
         _add(config, "hanging", hanging_url)
         app = open_app(AppContext(database_url=database_url, config_path=config))
-        options = DaemonOptions(logs_interval_s=0, reload_s=0.2, jitter=0.0, timeout_s=0.5)
+        options = DaemonOptions(
+            logs_interval_s=0, reload_s=0.2, jitter=0.0, timeout_s=0.5, alerts_every_s=0.3
+        )
         results: list[Any] = []
         daemon = Daemon(app, options, providers={"ping": PingProvider()}, on_result=results.append)
 
@@ -121,7 +123,11 @@ def test_accounts_run_on_their_own_schedule_and_a_failing_one_never_delays_anoth
 
         before_disable, after = asyncio.run(scenario())
         states = load_health(app.store.db)
+        alerted = {e["key"] for e in app.alerts.log()}
         app.close()
+    # The daemon evaluates the alert rules after collections: both failing accounts alert.
+    assert {"source_error:limited", "source_error:hanging"} <= alerted
+    assert daemon.alert_checks >= 1
     assert before_disable >= 3  # every second, while 'hanging' timed out in the background
     assert after - before_disable <= 1  # at most one already in flight when it was disabled
     assert len(limited.requests) == 1  # Retry-After 3600 honoured

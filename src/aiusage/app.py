@@ -50,6 +50,7 @@ from aiusage.store.queries import UsageFilter, aggregate, event_counts, event_po
 
 if TYPE_CHECKING:
     from aiusage.accounts_app import AccountsApi
+    from aiusage.alerts_app import AlertsApi
     from aiusage.budgets_app import BudgetsApi
     from aiusage.daemon import Daemon
 
@@ -185,6 +186,13 @@ class App:
         from aiusage.budgets_app import BudgetsApi
 
         return BudgetsApi(self)
+
+    @property
+    def alerts(self) -> AlertsApi:
+        """Alerts: evaluate the rules, notify, the alert log, pause."""
+        from aiusage.alerts_app import AlertsApi
+
+        return AlertsApi(self)
 
     def pricer(self) -> Pricer:
         """Prices for new records: the price table with the config file's overrides."""

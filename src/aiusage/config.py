@@ -18,6 +18,7 @@ from aiusage.paths import config_file, default_database_url
 from aiusage.records import Account
 
 if TYPE_CHECKING:
+    from aiusage.alerts.settings import AlertSettings
     from aiusage.analytics.budgets import Budget
 
 
@@ -89,7 +90,7 @@ SETTINGS += (
 )
 BOOLEAN_SETTINGS = frozenset({"claude_oauth_usage", "codex_usage_api"})
 #: Tables of the config file besides the settings, each parsed by its own code.
-TABLES = frozenset({"pricing", "plans", "accounts", "agents", "demo", "budgets"})
+TABLES = frozenset({"pricing", "plans", "accounts", "agents", "demo", "budgets", "alerts"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,8 @@ class Config:
     agent_paths: dict[str, list[Path]] = field(default_factory=dict)
     #: ``[budgets.NAME]``: spend (and token/request) limits per scope and period.
     budgets: dict[str, Budget] = field(default_factory=dict)
+    #: ``[alerts]``: master switch, cooldown, Do-Not-Disturb, rule thresholds, muting.
+    alerts: AlertSettings | None = None  # None: the defaults (parsed only when present)
     claude_oauth_usage: bool = False
     codex_usage_api: bool = False
     claude_oauth_base_url: str | None = None
@@ -157,6 +160,7 @@ def load_config(path: Path | None = None) -> Config:
         plans={str(k): v for k, v in plans.items()},
         agent_paths=_agent_paths(raw.get("agents", {}), path),
         budgets=_budgets(raw.get("budgets", {}), path),
+        alerts=_alerts(raw.get("alerts"), path),
         claude_oauth_usage=values["claude_oauth_usage"],
         codex_usage_api=values["codex_usage_api"],
         claude_oauth_base_url=values["claude_oauth_base_url"],
@@ -167,6 +171,14 @@ def load_config(path: Path | None = None) -> Config:
         price_overrides=models,
         path=path,
     )
+
+
+def _alerts(raw: Any, path: Path) -> AlertSettings | None:
+    if raw is None:
+        return None
+    from aiusage.alerts.settings import parse_alerts
+
+    return parse_alerts(raw, str(path))
 
 
 def _budgets(raw: Any, path: Path) -> dict[str, Budget]:

@@ -52,6 +52,7 @@ class DaemonOptions:
     backfill_days: int = DEFAULT_BACKFILL_DAYS
     concurrency: int = CONCURRENCY
     timeout_s: float = DEFAULT_TIMEOUT_S  # per HTTP request
+    alerts_every_s: float = 30.0  # evaluate alert rules at most this often; 0: never
 
 
 def interval_s(account: Account, provider: Provider | None) -> float:
@@ -106,6 +107,8 @@ class Daemon:
         self.stop = asyncio.Event()
         self.collections = 0  # account collections done, for tests and the status line
         self.log_scans = 0
+        self.alert_checks = 0
+        self._changed = True  # something was collected since the last alert check
         self._tasks: dict[str, tuple[Account, asyncio.Task[None]]] = {}
         self._gate = asyncio.Semaphore(self.options.concurrency)
         self._pricer = app.pricer()
@@ -129,6 +132,7 @@ class Daemon:
         """Supervise account tasks and the log task until ``stop`` is set."""
         log.info("daemon started on %s", self.app.store.shown_url)
         logs = asyncio.create_task(self._logs_loop()) if self.options.logs_interval_s else None
+        alerts = asyncio.create_task(self._alerts_loop()) if self.options.alerts_every_s else None
         try:
             while not self.stop.is_set():
                 self._sync_tasks(self._accounts())
@@ -136,12 +140,11 @@ class Daemon:
         finally:
             for _, task in self._tasks.values():
                 task.cancel()
-            if logs is not None:
-                logs.cancel()
+            helpers = [t for t in (logs, alerts) if t is not None]
+            for task in helpers:
+                task.cancel()
             await asyncio.gather(
-                *(t for _, t in self._tasks.values()),
-                *([logs] if logs else []),
-                return_exceptions=True,
+                *(t for _, t in self._tasks.values()), *helpers, return_exceptions=True
             )
             self._tasks.clear()
             log.info("daemon stopped")
@@ -191,6 +194,7 @@ class Daemon:
                     providers=self.providers,
                 )
             self.collections += 1
+            self._changed = True
             for result in results:
                 self.on_result(result)
 
@@ -201,6 +205,7 @@ class Daemon:
                     self.on_tick()
                 report = self.app.refresh()
                 self.log_scans += 1
+                self._changed = self._changed or bool(report.events_written)
                 if report.events_written:
                     log.info("agent logs: %d new records", report.events_written)
                 for error in report.errors:
@@ -209,6 +214,21 @@ class Daemon:
                 log.warning("agent logs: %s", exc)
             if await self._wait(self.options.logs_interval_s):
                 return
+
+    async def _alerts_loop(self) -> None:
+        """Evaluate the alert rules after collections (at most every ``alerts_every_s``)."""
+        while not self.stop.is_set():
+            if await self._wait(self.options.alerts_every_s):
+                return
+            if not self._changed:
+                continue
+            self._changed = False
+            try:
+                for fired in await self.app.alerts.check_async():
+                    log.warning("alert: %s: %s", fired.severity, fired.title)
+                self.alert_checks += 1
+            except Exception as exc:  # a broken rule or channel never stops collection
+                log.warning("alerts: %s", exc)
 
     async def _wait(self, seconds: float) -> bool:
         """Sleep up to ``seconds``; True when the daemon was asked to stop meanwhile."""

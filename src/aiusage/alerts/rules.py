@@ -85,7 +85,8 @@ def budget_conditions(statuses: Iterable[BudgetStatus]) -> list[Condition]:
 
 
 def forecast_conditions(statuses: Iterable[BudgetStatus]) -> list[Condition]:
-    """A budget not yet exceeded whose projected period spend is over its limit."""
+    """A budget still under its warning level whose projected period spend is over its
+    limit: the early heads-up."""
     out = []
     for s in statuses:
         b = s.budget
@@ -94,7 +95,7 @@ def forecast_conditions(statuses: Iterable[BudgetStatus]) -> list[Condition]:
             limit is not None
             and projected is not None
             and projected > limit
-            and s.percent < 100
+            and s.state == "ok"  # once it warns, the budget alert says more
             and s.today <= s.last_day
         )
         out.append(
@@ -172,7 +173,8 @@ def source_conditions(
             )
         )
         silent_s = None if h.last_success_ms is None else (now_ms - h.last_success_ms) / 1000
-        dead = silent_s is not None and silent_s > cycles * h.interval_s
+        # A failing account already has its alert: 'silent' is for the ones that look fine.
+        dead = not failing and silent_s is not None and silent_s > cycles * h.interval_s
         out.append(
             Condition(
                 key=f"dead_source:{h.name}",

@@ -1,0 +1,106 @@
+"""Alerts end to end: a store with a budget overrun, a window near its limit and a failing
+account; `aiusage alerts check` notifies each once, the log keeps them, pause holds them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from aiusage.records import WINDOW_USED_PERCENT, Observation, UsageEvent
+from aiusage.store import open_store
+from aiusage.store.health import Health, save_health
+from aiusage.store.store import event_row
+
+
+def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "AIUSAGE_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "120"}
+    return subprocess.run(
+        [sys.executable, "-m", "aiusage", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _seed(home: Path, now_ms: int) -> None:
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "config.toml").write_text(
+        'timezone = "UTC"\n'
+        '[budgets.daily]\nlimit = 5\nperiod = "daily"\n'
+        '[accounts.openai-work]\nprovider = "openai"\nkey_env = "NOPE"\n'
+        "[alerts.limit]\nwarning = 70\n"
+    )
+    store = open_store(f"sqlite:///{home}/aiusage.db")
+    event = UsageEvent(
+        ts_ms=now_ms - 60_000,
+        source="claude-code",
+        dedup_key="e1",
+        model="m",
+        input_tokens=10,
+        reported_cost_usd=6.5,
+    )
+    store.write(
+        [event_row(event, 6.5)],
+        [
+            Observation(
+                ts_ms=now_ms - 60_000,
+                account="codex",
+                metric=WINDOW_USED_PERCENT,
+                value=72.0,
+                window="primary",
+                resets_at_ms=now_ms + 3_600_000,
+                source="codex",
+            )
+        ],
+    )
+    save_health(
+        store.db,
+        Health(
+            "openai-work",
+            "openai",
+            status="auth_error",
+            message="OpenAI refused the key",
+            hint="create a new Admin key",
+            last_attempt_ms=now_ms,
+            failures=2,
+        ),
+    )
+    store.close()
+
+
+def test_check_notifies_once_and_logs(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _seed(home, int(time.time() * 1000))
+    first = json.loads(_cli(home, "alerts", "check", "--json", "--no-refresh").stdout)
+    assert sorted(f["key"] for f in first["fired"]) == [
+        "budget:daily",
+        "limit:codex:primary",
+        "source_error:openai-work",
+    ]
+    severities = {f["key"]: f["severity"] for f in first["fired"]}
+    assert (
+        severities["budget:daily"] == "critical" and severities["limit:codex:primary"] == "warning"
+    )
+    again = json.loads(_cli(home, "alerts", "check", "--json", "--no-refresh").stdout)
+    assert again["fired"] == [] and len(again["active"]) == 3
+    log = json.loads(_cli(home, "alerts", "--json").stdout)["alerts"]
+    assert len(log) == 3 and {e["status"] for e in log} == {"logged"}
+    table = _cli(home, "alerts").stdout
+    assert "Budget daily exceeded (130%)" in table and "Fix: create a new Admin key" in table
+
+
+def test_pause_holds_notifications_until_resumed(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _seed(home, int(time.time() * 1000))
+    assert "paused until" in _cli(home, "alerts", "pause", "2h").stdout
+    held = json.loads(_cli(home, "alerts", "check", "--json", "--no-refresh").stdout)
+    assert held["fired"] == [] and len(held["active"]) == 3
+    assert _cli(home, "alerts", "resume").returncode == 0
+    after = json.loads(_cli(home, "alerts", "check", "--json", "--no-refresh").stdout)
+    assert len(after["fired"]) == 3  # pending alerts fire once the pause ends
+    assert "No alerts yet" in _cli(tmp_path / "empty", "alerts").stdout
