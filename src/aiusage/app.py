@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from aiusage.alerts_app import AlertsApi
     from aiusage.budgets_app import BudgetsApi
     from aiusage.daemon import Daemon
+    from aiusage.insights_app import InsightsApi
 
 __all__ = [
     "KEYS",
@@ -179,6 +180,13 @@ class App:
         from aiusage.accounts_app import AccountsApi
 
         return AccountsApi(self)
+
+    @property
+    def insights(self) -> InsightsApi:
+        """Forecasts of end-of-period spend, and spend spikes."""
+        from aiusage.insights_app import InsightsApi
+
+        return InsightsApi(self)
 
     @property
     def budgets(self) -> BudgetsApi:

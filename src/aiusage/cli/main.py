@@ -130,9 +130,19 @@ def paths(database: o.Database = None) -> None:
 
 def _register_command_groups() -> None:
     """Commands that live in their own modules add themselves to ``app``."""
-    from aiusage.cli import accounts, alerts, blocks, budgets, daemon, demo, limits, sources
+    from aiusage.cli import (
+        accounts,
+        alerts,
+        blocks,
+        budgets,
+        daemon,
+        demo,
+        insights,
+        limits,
+        sources,
+    )
 
-    for module in (accounts, alerts, blocks, budgets, daemon, demo, limits, sources):
+    for module in (accounts, alerts, blocks, budgets, daemon, demo, insights, limits, sources):
         module.register(app)
 
     @app.command(name="statusline", context_settings={"ignore_unknown_options": True})
