@@ -35,6 +35,7 @@ from aiusage.analytics.timezones import (
     week_start,
 )
 from aiusage.analytics.totals import Totals
+from aiusage.app_features import Features
 from aiusage.config import Config, load_config
 from aiusage.demo import run_demo, start_demo, start_fakes, wait_forever
 from aiusage.errors import AiusageError, ConfigError
@@ -49,11 +50,7 @@ from aiusage.store import Store, open_store
 from aiusage.store.queries import UsageFilter, aggregate, event_counts, event_points, time_range
 
 if TYPE_CHECKING:
-    from aiusage.accounts_app import AccountsApi
-    from aiusage.alerts_app import AlertsApi
-    from aiusage.budgets_app import BudgetsApi
     from aiusage.daemon import Daemon
-    from aiusage.insights_app import InsightsApi
 
 __all__ = [
     "KEYS",
@@ -146,7 +143,7 @@ HOUR_MS = 3_600_000
 DAY_MS = 86_400_000
 
 
-class App:
+class App(Features):
     def __init__(
         self, config: Config, store: Store, sources: Sequence[LogSource] | None = None
     ) -> None:
@@ -173,34 +170,6 @@ class App:
             found = log_source(name)
             return None if found is None else self._placed(found)
         return next((s for s in self._sources if s.name == name), None)
-
-    @property
-    def accounts(self) -> AccountsApi:
-        """Provider accounts: add/list/test/remove, collect, status."""
-        from aiusage.accounts_app import AccountsApi
-
-        return AccountsApi(self)
-
-    @property
-    def insights(self) -> InsightsApi:
-        """Forecasts of end-of-period spend, and spend spikes."""
-        from aiusage.insights_app import InsightsApi
-
-        return InsightsApi(self)
-
-    @property
-    def budgets(self) -> BudgetsApi:
-        """Budgets: declare, list, remove, and where each stands."""
-        from aiusage.budgets_app import BudgetsApi
-
-        return BudgetsApi(self)
-
-    @property
-    def alerts(self) -> AlertsApi:
-        """Alerts: evaluate the rules, notify, the alert log, pause."""
-        from aiusage.alerts_app import AlertsApi
-
-        return AlertsApi(self)
 
     def pricer(self) -> Pricer:
         """Prices for new records: the price table with the config file's overrides."""

@@ -1,0 +1,47 @@
+"""The App's feature facades, one lazily imported property each.
+
+Why a mixin: every feature (accounts, budgets, alerts, …) is reached as ``app.<feature>``
+and lives in its own ``*_app`` module, imported on first use so a fast path like the
+statusline never pays for it. Declaring them here keeps ``app.py`` about reports.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from aiusage.accounts_app import AccountsApi
+    from aiusage.alerts_app import AlertsApi
+    from aiusage.app import App
+    from aiusage.budgets_app import BudgetsApi
+    from aiusage.insights_app import InsightsApi
+
+
+class Features:
+    @property
+    def accounts(self) -> AccountsApi:
+        """Provider accounts: add/list/test/remove, collect, status."""
+        from aiusage.accounts_app import AccountsApi
+
+        return AccountsApi(cast("App", self))
+
+    @property
+    def insights(self) -> InsightsApi:
+        """Forecasts of end-of-period spend, and spend spikes."""
+        from aiusage.insights_app import InsightsApi
+
+        return InsightsApi(cast("App", self))
+
+    @property
+    def budgets(self) -> BudgetsApi:
+        """Budgets: declare, list, remove, and where each stands."""
+        from aiusage.budgets_app import BudgetsApi
+
+        return BudgetsApi(cast("App", self))
+
+    @property
+    def alerts(self) -> AlertsApi:
+        """Alerts: evaluate the rules, notify, the alert log, pause."""
+        from aiusage.alerts_app import AlertsApi
+
+        return AlertsApi(cast("App", self))
