@@ -132,6 +132,7 @@ def _register_command_groups() -> None:
     """Commands that live in their own modules add themselves to ``app``."""
     from aiusage.cli import (
         accounts,
+        advise,
         alerts,
         blocks,
         budgets,
@@ -142,7 +143,8 @@ def _register_command_groups() -> None:
         sources,
     )
 
-    for module in (accounts, alerts, blocks, budgets, daemon, demo, insights, limits, sources):
+    modules = (accounts, advise, alerts, blocks, budgets, daemon, demo, insights, limits, sources)
+    for module in modules:
         module.register(app)
 
     @app.command(name="statusline", context_settings={"ignore_unknown_options": True})
