@@ -7,8 +7,8 @@ spent is always computed from the store, never kept.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,8 @@ from aiusage.store.queries import AggRow, UsageFilter, aggregate
 
 if TYPE_CHECKING:
     from aiusage.app import App
+
+HISTORY_DAYS = 70  # enough for weekday seasonality (the model wants 21 days or more)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +96,36 @@ class BudgetsApi:
                     project=scope.project,
                 )
                 spent = _spend(aggregate(self.app.store.db, flt, mode, by_day=False))
-            out.append(status(budget, spent, now.date(), first, last))
+            found = status(budget, spent, now.date(), first, last)
+            out.append(found if scope.empty else self._forecast(found, scope, tz))
         return out
+
+    def _forecast(self, found: BudgetStatus, scope: Scope, tz: tzinfo) -> BudgetStatus:
+        """The projection from the scope's daily history (weekday seasonality, trend), and
+        the day the USD limit would be reached; the run rate when history is too short."""
+        from aiusage.analytics.forecast import forecast_exhaustion, forecast_period
+
+        today = found.today
+        history = today - timedelta(days=HISTORY_DAYS)
+        per_source = self.app.insights.daily_spend(
+            scope.sources, scope.project, min(history, found.first_day), today, tz, None
+        )
+        series: dict[date, float] = {}
+        for days in per_source.values():
+            for day, usd in days.items():
+                series[day] = series.get(day, 0.0) + usd
+        forecast = forecast_period(series, found.first_day, found.last_day, today)
+        if forecast.expected is None or today > found.last_day:
+            return found
+        limit = found.budget.limit_usd
+        return replace(
+            found,
+            projected_usd=max(forecast.expected, found.spent.usd),
+            projected_low=forecast.low,
+            projected_high=forecast.high,
+            method=forecast.method,
+            exhausts_on=None if limit is None else forecast_exhaustion(forecast, limit),
+        )
 
     def scope(self, budget: Budget) -> Scope:
         """The store filter for a budget's scope (a provider: the sources it has records in)."""

@@ -135,7 +135,7 @@ class InsightsApi:
         today = local_date(now, zone)
         name, start, end = self._period(period, since, until, today)
         first = min(start, today) - timedelta(days=MAX_HISTORY + 1)
-        per_source = self._daily(sources, project, first, max(end, today), zone, mode)
+        per_source = self.daily_spend(sources, project, first, max(end, today), zone, mode)
         report = ForecastReport(name, start, end, today, self.app.tz_name(tz))
         total: dict[date, float] = {}
         for source, series in sorted(per_source.items()):
@@ -179,7 +179,7 @@ class InsightsApi:
 
         return normalize_agents(sources)
 
-    def _daily(
+    def daily_spend(
         self,
         sources: Sequence[str],
         project: str | None,
@@ -244,7 +244,7 @@ class InsightsApi:
             first = today - timedelta(days=days - 1 + settings.window)
             series = {
                 s: _dense_days(v, first, today, zone)
-                for s, v in self._daily(sources, project, first, today, zone, mode).items()
+                for s, v in self.daily_spend(sources, project, first, today, zone, mode).items()
             }
             shown = days
         for source, points in sorted(series.items()):

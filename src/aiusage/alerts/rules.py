@@ -108,6 +108,12 @@ def forecast_conditions(statuses: Iterable[BudgetStatus]) -> list[Condition]:
                 body=(
                     f"Projected ${projected:,.2f} by {s.last_day:%b} {s.last_day.day} against "
                     f"a ${limit:,.2f} limit; ${s.spent.usd:,.2f} spent so far."
+                    + (
+                        f" At this pace the limit is reached on {s.exhausts_on:%b} "
+                        f"{s.exhausts_on.day}."
+                        if s.exhausts_on is not None
+                        else ""
+                    )
                     if over and projected is not None and limit is not None
                     else ""
                 ),

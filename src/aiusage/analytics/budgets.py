@@ -66,8 +66,12 @@ class BudgetStatus:
     measures: dict[str, tuple[float, float, float]]
     percent: float  # the highest of the measures: what the budget's state follows
     pace_percent: float  # where a straight line to the limit would be today
-    projected_usd: float | None  # end-of-period spend at the current daily rate
+    projected_usd: float | None  # expected end-of-period spend
     state: str  # 'ok', 'warning', 'exceeded'
+    projected_low: float | None = None  # the forecast's interval, when there is one
+    projected_high: float | None = None
+    method: str = "run rate"  # how projected_usd was made
+    exhausts_on: date | None = None  # the day the USD limit is expected to be reached
 
     @property
     def left_usd(self) -> float | None:

@@ -49,7 +49,7 @@ def show(
         table.add_column("Budget", no_wrap=True)
         table.add_column("Period", no_wrap=True)
         for column in ("Spent", "Left", "Used", "Pace", "Projected"):
-            table.add_column(column, justify="right", no_wrap=column == "Spent")
+            table.add_column(column, justify="right", no_wrap=column in ("Spent", "Projected"))
         for s in rows:
             b = s.budget
             colour = STATE_COLOUR[s.state]
@@ -61,6 +61,8 @@ def show(
             projected = "" if s.projected_usd is None else _usd(s.projected_usd)
             if b.limit_usd and s.projected_usd and s.projected_usd > b.limit_usd:
                 projected = f"[red]{projected}[/]"
+            if s.exhausts_on is not None and s.percent < 100:
+                projected += f"\n[dim]limit {s.exhausts_on:%b} {s.exhausts_on.day}[/]"
             table.add_row(
                 f"{escape(b.name)}\n[dim]{escape(b.scope)}[/]",
                 f"{b.period}\n[dim]{_days(s.first_day, s.last_day)}[/]",
@@ -224,5 +226,9 @@ def _status_json(s: Any) -> dict[str, Any]:
         "pace_percent": round(s.pace_percent, 2),
         "ahead_of_pace": s.ahead,
         "projected_usd": None if s.projected_usd is None else round(s.projected_usd, 6),
+        "projected_low": None if s.projected_low is None else round(s.projected_low, 6),
+        "projected_high": None if s.projected_high is None else round(s.projected_high, 6),
+        "projection_method": s.method,
+        "exhausts_on": None if s.exhausts_on is None else s.exhausts_on.isoformat(),
         "state": s.state,
     }
