@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from aiusage.app import App
     from aiusage.budgets_app import BudgetsApi
     from aiusage.insights_app import InsightsApi
+    from aiusage.notify_app import NotifyApi
 
 
 class Features:
@@ -45,3 +46,10 @@ class Features:
         from aiusage.alerts_app import AlertsApi
 
         return AlertsApi(cast("App", self))
+
+    @property
+    def notify(self) -> NotifyApi:
+        """Notification channels: list them, send a test, keep their secrets."""
+        from aiusage.notify_app import NotifyApi
+
+        return NotifyApi(cast("App", self))

@@ -18,3 +18,8 @@ def register_log_sources() -> list[Any]:  # type: ignore[empty-body]
 @hookspec
 def register_providers() -> list[Any]:  # type: ignore[empty-body]
     """Return provider adapters (objects following ``aiusage.sources.providers.base.Provider``)."""
+
+
+@hookspec
+def register_notifiers() -> list[Any]:  # type: ignore[empty-body]
+    """Return notifier kinds (objects following ``aiusage.alerts.notifiers.base.NotifierKind``)."""

@@ -13,6 +13,7 @@ from aiusage.sources.logs.base import LogSource
 if TYPE_CHECKING:
     import pluggy
 
+    from aiusage.alerts.notifiers.base import NotifierKind
     from aiusage.sources.providers.base import Provider
 
 # Built-in readers by agent name, in listing order: imported only when wanted.
@@ -51,6 +52,15 @@ BUILTIN_PROVIDERS: dict[str, str] = {
     "azure_openai": "aiusage.sources.providers.azure_openai:AzureOpenAIProvider",
     "bedrock": "aiusage.sources.providers.bedrock:BedrockProvider",
     "vertex": "aiusage.sources.providers.vertex:VertexProvider",
+}
+
+# Built-in notifier kinds by ``type`` ("module:Class"), imported only when used.
+BUILTIN_NOTIFIERS: dict[str, str] = {
+    "desktop": "aiusage.alerts.notifiers.desktop:DesktopKind",
+    "slack": "aiusage.alerts.notifiers.slack:SlackKind",
+    "discord": "aiusage.alerts.notifiers.discord:DiscordKind",
+    "webhook": "aiusage.alerts.notifiers.webhook:WebhookKind",
+    "email": "aiusage.alerts.notifiers.smtp:EmailKind",
 }
 
 
@@ -110,6 +120,10 @@ def manager() -> pluggy.PluginManager:
         def register_providers(self) -> list[Any]:
             return [_load(path) for path in BUILTIN_PROVIDERS.values()]
 
+        @hookimpl
+        def register_notifiers(self) -> list[Any]:
+            return [_load(path) for path in BUILTIN_NOTIFIERS.values()]
+
     pm = pluggy.PluginManager("aiusage")
     pm.add_hookspecs(hookspecs)
     pm.register(_BuiltinLogSources(), name="builtin-log-sources")
@@ -153,3 +167,22 @@ def provider(name: str) -> Provider | None:
         found: Provider = _load(BUILTIN_PROVIDERS[name])
         return found
     return providers().get(name)
+
+
+def notifier_kinds() -> dict[str, NotifierKind]:
+    """Every notifier kind by ``type``: built-ins first, then plugins' (first wins)."""
+    if _builtins_only():
+        return {name: _load(path) for name, path in BUILTIN_NOTIFIERS.items()}
+    found: dict[str, NotifierKind] = {}
+    for group in reversed(manager().hook.register_notifiers()):
+        for kind in group:
+            found.setdefault(kind.kind, kind)
+    return found
+
+
+def notifier_kind(name: str) -> NotifierKind | None:
+    """One notifier kind; without installed plugins only its own module is imported."""
+    if name in BUILTIN_NOTIFIERS and _builtins_only():
+        found: NotifierKind = _load(BUILTIN_NOTIFIERS[name])
+        return found
+    return notifier_kinds().get(name)

@@ -70,3 +70,63 @@ def find_key(account: Account) -> str | None:
         raise SourceAuthError(
             f"account {account.name}: the OS keyring cannot be read", hint=NO_KEYRING_HINT
         ) from None
+
+
+# -- notifier secrets: a channel's webhook URL, HMAC secret or SMTP password ------------
+
+
+def _notifier_username(name: str) -> str:
+    return f"notifier:{name}"
+
+
+def store_notifier_secret(name: str, value: str) -> None:
+    """Put a notification channel's secret into the OS keyring (user ``notifier:NAME``)."""
+    import keyring
+    from keyring.errors import KeyringError
+
+    if not value.strip():
+        raise ConfigError("the secret is empty", hint="paste it on standard input")
+    try:
+        keyring.set_password(SERVICE, _notifier_username(name), value.strip())
+    except (KeyringError, RuntimeError) as exc:
+        raise ConfigError(
+            f"could not store the secret: {type(exc).__name__}",
+            hint="no usable OS keyring here: name an environment variable in the channel's "
+            "table instead (url_env, secret_env or password_env)",
+        ) from None
+
+
+def delete_notifier_secret(name: str) -> bool:
+    """Remove a channel's secret from the keyring; False when there was none."""
+    import keyring
+    from keyring.errors import KeyringError, PasswordDeleteError
+
+    try:
+        keyring.delete_password(SERVICE, _notifier_username(name))
+    except (PasswordDeleteError, KeyringError, RuntimeError):
+        return False
+    return True
+
+
+def find_notifier_secret(name: str, env: str | None, field: str) -> str | None:
+    """A channel's secret: from the environment variable its ``field`` names, else from
+    the keyring; None when the keyring holds none. Raises ConfigError, never echoing it."""
+    if env:
+        value = os.environ.get(env, "").strip()
+        if not value:
+            raise ConfigError(
+                f"notifier {name}: the environment variable {env} ({field}) is not set",
+                hint=f"export {env}=… in the environment aiusage runs in",
+            )
+        return value
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        found = keyring.get_password(SERVICE, _notifier_username(name))
+    except (KeyringError, RuntimeError):
+        raise ConfigError(
+            f"notifier {name}: the OS keyring cannot be read",
+            hint=f'name an environment variable instead: {field} = "VAR"',
+        ) from None
+    return found.strip() if found else None

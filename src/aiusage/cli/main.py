@@ -140,10 +140,23 @@ def _register_command_groups() -> None:
         demo,
         insights,
         limits,
+        notify,
         sources,
     )
 
-    modules = (accounts, advise, alerts, blocks, budgets, daemon, demo, insights, limits, sources)
+    modules = (
+        accounts,
+        advise,
+        alerts,
+        blocks,
+        budgets,
+        daemon,
+        demo,
+        insights,
+        limits,
+        notify,
+        sources,
+    )
     for module in modules:
         module.register(app)
 
