@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from aiusage.accounts_app import AccountsApi
+    from aiusage.advice_app import AdviceApi
     from aiusage.alerts_app import AlertsApi
     from aiusage.app import App
     from aiusage.budgets_app import BudgetsApi
@@ -32,6 +33,13 @@ class Features:
         from aiusage.insights_app import InsightsApi
 
         return InsightsApi(cast("App", self))
+
+    @property
+    def advice(self) -> AdviceApi:
+        """Cheaper models at the user's token mix; past spend at another model's prices."""
+        from aiusage.advice_app import AdviceApi
+
+        return AdviceApi(cast("App", self))
 
     @property
     def budgets(self) -> BudgetsApi:
