@@ -104,3 +104,28 @@ def test_pause_holds_notifications_until_resumed(tmp_path: Path) -> None:
     after = json.loads(_cli(home, "alerts", "check", "--json", "--no-refresh").stdout)
     assert len(after["fired"]) == 3  # pending alerts fire once the pause ends
     assert "No alerts yet" in _cli(tmp_path / "empty", "alerts").stdout
+
+
+def test_a_spend_spike_today_alerts(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "config.toml").write_text('timezone = "UTC"\n')
+    now = int(time.time() * 1000)
+    store = open_store(f"sqlite:///{home}/aiusage.db")
+    day = 86_400_000
+    events = [
+        UsageEvent(
+            ts_ms=now - d * day,
+            source="codex",
+            dedup_key=f"d{d}",
+            model="m",
+            input_tokens=10,
+            reported_cost_usd=usd,
+        )
+        for d, usd in [(d, 2.0 + (d % 3) * 0.25) for d in range(1, 29)] + [(0, 45.0)]
+    ]
+    store.write([event_row(e, e.reported_cost_usd) for e in events])
+    store.close()
+    fired = json.loads(_cli(home, "alerts", "check", "--json", "--no-refresh").stdout)["fired"]
+    assert [f["key"] for f in fired] == ["spike:codex"]
+    assert fired[0]["title"] == "Spend spike on codex: $45.00 today"

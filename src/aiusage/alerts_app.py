@@ -16,11 +16,13 @@ from aiusage.alerts.engine import Fired, alert_log, decide, load_states, record,
 from aiusage.alerts.rules import (
     Condition,
     SourceHealth,
+    Spike,
     WindowReading,
     budget_conditions,
     forecast_conditions,
     limit_conditions,
     source_conditions,
+    spike_conditions,
 )
 from aiusage.alerts.settings import AlertSettings
 from aiusage.records import WINDOW_USED_PERCENT
@@ -51,7 +53,16 @@ class AlertsApi:
         out = budget_conditions(budgets) + forecast_conditions(budgets)
         out += limit_conditions(self.window_readings(), settings, now_ms=now)
         out += source_conditions(self.source_health(), settings, now_ms=now)
+        if settings.rule_on("spike"):
+            out += self.spike_conditions(now)
         return out
+
+    def spike_conditions(self, now_ms: int) -> list[Condition]:
+        """Today's spend per source against its trailing median (the anomaly detector)."""
+        sensitivity = self.settings.value("spike", "sensitivity")
+        report = self.app.insights.anomalies(days=1, sensitivity=sensitivity, now_ms=now_ms)
+        spikes = [Spike(a.source, a.value_usd, a.baseline_usd, a.score) for a in report.anomalies]
+        return spike_conditions(spikes, report.sources)
 
     def check(self, now_ms: int | None = None, deliver: bool = True) -> list[Fired]:
         """Evaluate, record and notify; returns what fired now."""

@@ -83,3 +83,13 @@ def test_failing_and_silent_sources() -> None:
     assert not {c.key: c for c in source_conditions(health, patient, now_ms=NOW)}[
         "dead_source:quiet"
     ].active
+
+
+def test_spike_per_source_rearms_on_a_quiet_day() -> None:
+    from aiusage.alerts.rules import Spike, spike_conditions
+
+    got = {c.key: c for c in spike_conditions([Spike("codex", 42.0, 6.0, 9.1)], ["claude-code"])}
+    assert not got["spike:claude-code"].active
+    spike = got["spike:codex"]
+    assert spike.active and spike.title == "Spend spike on codex: $42.00 today"
+    assert spike.body == "Usually about $6.00 a day (7.0× that)."

@@ -198,6 +198,46 @@ def source_conditions(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class Spike:
+    """Today's spend of a source, far above its usual level (robust z-score)."""
+
+    source: str
+    value_usd: float
+    baseline_usd: float
+    score: float
+
+
+def spike_conditions(spikes: Sequence[Spike], sources: Iterable[str]) -> list[Condition]:
+    """One condition per source: active while today's spend is a spike. It re-arms on a
+    day without one."""
+    found = {s.source: s for s in spikes}
+    out = []
+    for source in sorted(set(sources) | set(found)):
+        spike = found.get(source)
+        out.append(
+            Condition(
+                key=f"spike:{source}",
+                rule="spike",
+                active=spike is not None,
+                severity=WARNING if spike else "",
+                title=f"Spend spike on {source}: ${spike.value_usd:,.2f} today" if spike else "",
+                body=(
+                    f"Usually about ${spike.baseline_usd:,.2f} a day "
+                    f"({spike.value_usd / spike.baseline_usd:.1f}× that)."
+                    if spike and spike.baseline_usd > 0
+                    else "Far above its usual level."
+                    if spike
+                    else ""
+                ),
+                value=None if spike is None else round(spike.value_usd, 2),
+                threshold=None if spike is None else round(spike.baseline_usd, 2),
+                source=source,
+            )
+        )
+    return out
+
+
 def _period_word(period: str) -> str:
     return {"daily": "day", "weekly": "week", "monthly": "month"}.get(period, "period")
 
