@@ -21,9 +21,10 @@ err = Console(stderr=True)
 
 
 def fail(exc: AiusageError) -> None:
-    err.print(f"[red]error:[/] {exc.args[0] if exc.args else exc}")
+    """The error and its fix-it hint (escaped: '[pricing.models]' must not vanish as markup)."""
+    err.print(f"[red]error:[/] {escape(str(exc.args[0] if exc.args else exc))}")
     if exc.hint:
-        err.print(f"  [dim]hint:[/] {exc.hint}")
+        err.print(f"  [dim]hint:[/] {escape(exc.hint)}")
     raise typer.Exit(2)
 
 
