@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+from aiusage.fake.server import FakeServer, Recorded, Reply
 from aiusage.records import WINDOW_USED_PERCENT, Observation, UsageEvent
 from aiusage.store import open_store
 from aiusage.store.health import Health, save_health
@@ -129,3 +130,53 @@ def test_a_spend_spike_today_alerts(tmp_path: Path) -> None:
     fired = json.loads(_cli(home, "alerts", "check", "--json", "--no-refresh").stdout)["fired"]
     assert [f["key"] for f in fired] == ["spike:codex"]
     assert fired[0]["title"] == "Spend spike on codex: $45.00 today"
+
+
+class Receiver(FakeServer):
+    """A webhook endpoint on loopback: /ok answers 200, /down always 500."""
+
+    def answer(self, request: Recorded) -> Reply:
+        return Reply(200, {"ok": True}) if request.path == "/ok" else Reply(500, "down")
+
+
+def test_fired_alerts_reach_every_channel_and_the_log_says_how(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _seed(home, int(time.time() * 1000))
+    receiver = Receiver()
+    with receiver as url:
+        with (home / "config.toml").open("a") as config:
+            config.write(
+                '[notifiers.hook]\ntype = "webhook"\nurl_env = "HOOK_URL"\n'
+                'secret_env = "HOOK_SECRET"\n'
+                '[notifiers.broken]\ntype = "webhook"\nurl_env = "BROKEN_URL"\n'
+                'secret_env = "HOOK_SECRET"\nattempts = 2\n'
+                '[notifiers.pager]\ntype = "webhook"\nurl_env = "HOOK_URL"\n'
+                'secret_env = "HOOK_SECRET"\nmin_severity = "critical"\n'
+            )
+        os.environ.update(
+            HOOK_URL=f"{url}/ok", BROKEN_URL=f"{url}/down", HOOK_SECRET="s3cret-hook-key"
+        )
+        try:
+            fired = json.loads(_cli(home, "alerts", "check", "--json", "--no-refresh").stdout)
+        finally:
+            for name in ("HOOK_URL", "BROKEN_URL", "HOOK_SECRET"):
+                os.environ.pop(name)
+    assert len(fired["fired"]) == 3
+    bodies = [json.loads(r.body) for r in receiver.requests if r.path == "/ok"]
+    # 'hook' gets all three; 'pager' only the critical one (the budget).
+    assert sorted(b["key"] for b in bodies) == sorted(
+        ["budget:daily", "budget:daily", "limit:codex:primary", "source_error:openai-work"]
+    )
+    signed = [
+        r for r in receiver.requests if r.path == "/ok" and "x-aiusage-signature" in r.headers
+    ]
+    assert signed and all(r.headers["x-aiusage-signature"].startswith("sha256=") for r in signed)
+    assert sum(r.path == "/down" for r in receiver.requests) == 3 * 2  # retried, then given up
+    log = {e["key"]: e for e in json.loads(_cli(home, "alerts", "--json").stdout)["alerts"]}
+    assert log["budget:daily"]["status"] == "partial"
+    assert log["budget:daily"]["delivery"]["hook"] == "ok"
+    assert log["budget:daily"]["delivery"]["pager"] == "ok"
+    assert "500" in log["budget:daily"]["delivery"]["broken"]
+    assert "pager" not in log["limit:codex:primary"]["delivery"]  # below its min_severity
+    everything = (home / "config.toml").read_text() + json.dumps(log)
+    assert "s3cret-hook-key" not in everything

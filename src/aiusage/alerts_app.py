@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from aiusage.alerts.engine import Fired, alert_log, decide, load_states, record, record_delivery
 from aiusage.alerts.rules import (
@@ -30,6 +30,7 @@ from aiusage.store.health import load_health
 from aiusage.store.queries import observations_latest
 
 if TYPE_CHECKING:
+    from aiusage.alerts.notifiers import Severity
     from aiusage.app import App
 
 PAUSED_UNTIL = "alerts_paused_until_ms"
@@ -81,14 +82,35 @@ class AlertsApi:
             paused_until_ms=self.paused_until(),
         )
         fired = record(self.app.store.db, fired, changed)
-        for f in fired:
-            results = await self._deliver(f) if deliver else {}
+        if not fired:
+            return fired
+        sent = await asyncio.gather(*(self._deliver(f) for f in fired)) if deliver else []
+        for f, results in zip(fired, sent or [{}] * len(fired), strict=True):
             record_delivery(self.app.store.db, f, results)
         return fired
 
     async def _deliver(self, fired: Fired) -> dict[str, str]:
-        """Send to every configured channel (none yet: the alert log is the record)."""
-        return {}
+        """Send to every enabled channel whose minimum severity it reaches (concurrently,
+        with retries); no channel configured: the alert log is the record."""
+        configs = self.app.config.notifiers
+        if not configs:
+            return {}
+        from aiusage.alerts.notifiers import Notification, notify
+
+        c = fired.condition
+        message = Notification(
+            title=fired.title,
+            body=fired.body,
+            severity=cast("Severity", fired.severity),
+            key=c.key,
+            rule=c.rule,
+            scope=c.source or "all",
+            fired_at=fired.ts_ms,
+            value=c.value,
+            threshold=c.threshold,
+        )
+        results = await notify(configs, message)
+        return {r.channel: "ok" if r.ok else (r.error or "failed") for r in results}
 
     def log(self, limit: int = 50, since_ms: int | None = None) -> list[dict[str, Any]]:
         return alert_log(self.app.store.db, limit, since_ms)

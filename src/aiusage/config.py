@@ -18,6 +18,7 @@ from aiusage.paths import config_file, default_database_url
 from aiusage.records import Account
 
 if TYPE_CHECKING:
+    from aiusage.alerts.notifiers.base import NotifierConfig
     from aiusage.alerts.settings import AlertSettings
     from aiusage.analytics.budgets import Budget
 
@@ -90,7 +91,9 @@ SETTINGS += (
 )
 BOOLEAN_SETTINGS = frozenset({"claude_oauth_usage", "codex_usage_api"})
 #: Tables of the config file besides the settings, each parsed by its own code.
-TABLES = frozenset({"pricing", "plans", "accounts", "agents", "demo", "budgets", "alerts"})
+TABLES = frozenset(
+    {"pricing", "plans", "accounts", "agents", "demo", "budgets", "alerts", "notifiers"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +115,8 @@ class Config:
     budgets: dict[str, Budget] = field(default_factory=dict)
     #: ``[alerts]``: master switch, cooldown, Do-Not-Disturb, rule thresholds, muting.
     alerts: AlertSettings | None = None  # None: the defaults (parsed only when present)
+    #: ``[notifiers.NAME]``: where alerts are sent (secrets by reference only).
+    notifiers: dict[str, NotifierConfig] = field(default_factory=dict)
     claude_oauth_usage: bool = False
     codex_usage_api: bool = False
     claude_oauth_base_url: str | None = None
@@ -161,6 +166,7 @@ def load_config(path: Path | None = None) -> Config:
         agent_paths=_agent_paths(raw.get("agents", {}), path),
         budgets=_budgets(raw.get("budgets", {}), path),
         alerts=_alerts(raw.get("alerts"), path),
+        notifiers=_notifiers(raw.get("notifiers"), path),
         claude_oauth_usage=values["claude_oauth_usage"],
         codex_usage_api=values["codex_usage_api"],
         claude_oauth_base_url=values["claude_oauth_base_url"],
@@ -171,6 +177,14 @@ def load_config(path: Path | None = None) -> Config:
         price_overrides=models,
         path=path,
     )
+
+
+def _notifiers(raw: Any, path: Path) -> dict[str, NotifierConfig]:
+    if not raw:
+        return {}
+    from aiusage.alerts.notifiers.config import parse_notifiers
+
+    return parse_notifiers(raw, path)
 
 
 def _alerts(raw: Any, path: Path) -> AlertSettings | None:

@@ -20,7 +20,6 @@ from aiusage.alerts.notifiers import (
     NotifierKind,
     channels,
     deliver,
-    load_notifiers,
     notify,
 )
 from aiusage.errors import ConfigError
@@ -56,14 +55,8 @@ class NotifyApi:
         self.app = app
 
     def configs(self) -> dict[str, NotifierConfig]:
-        """The ``[notifiers]`` tables: ``Config.notifiers`` once config.py parses them,
-        read from the config file until then."""
-        parsed = getattr(self.app.config, "notifiers", None)
-        if parsed is not None:
-            return dict(parsed)
-        from aiusage.paths import config_file
-
-        return load_notifiers(self.app.config.path or config_file())
+        """The ``[notifiers]`` tables of the config file."""
+        return dict(self.app.config.notifiers)
 
     def get(self, name: str) -> NotifierConfig:
         found = self.configs().get(name)
