@@ -7,16 +7,10 @@ such as ``@everyone`` must not ping a whole server. The webhook URL is the crede
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from aiusage.alerts.notifiers.base import Notification, NotifierConfig, env_name, require_secret
-from aiusage.alerts.notifiers.http import post
-from aiusage.alerts.notifiers.slack import webhook_target
-
-if TYPE_CHECKING:
-    import httpx
+from aiusage.alerts.notifiers.base import Notification
+from aiusage.alerts.notifiers.chat import ChatKind
 
 COLOURS = {"info": 0x3498DB, "warning": 0xF1C40F, "critical": 0xE74C3C}
 REFUSED_HINT = (
@@ -46,44 +40,9 @@ def payload(message: Notification) -> dict[str, Any]:
     }
 
 
-class DiscordNotifier:
+class DiscordKind(ChatKind):
     kind = "discord"
-
-    def __init__(
-        self, config: NotifierConfig, transport: httpx.AsyncBaseTransport | None = None
-    ) -> None:
-        self.name = config.name
-        self.config = config
-        self.transport = transport
-
-    async def send(self, message: Notification) -> None:
-        url = require_secret(self.config, "url_env", "Discord webhook URL")
-        await post(
-            where=f"notifier {self.name} (Discord)",
-            url=url,
-            content=json.dumps(payload(message)).encode(),
-            headers={},
-            secrets=[url],
-            timeout_s=self.config.timeout_s,
-            refused_hint=REFUSED_HINT,
-            transport=self.transport,
-        )
-
-
-class DiscordKind:
-    kind = "discord"
+    label = "Discord"
     description = "Discord webhook"
-    fields: Mapping[str, str] = {
-        "url_env": "environment variable holding the webhook URL (else the keyring)",
-    }
-    secret: str | None = "the webhook URL"
-    secret_env: str | None = "url_env"
-
-    def check(self, options: Mapping[str, Any], where: str) -> None:
-        env_name(options, "url_env", where)
-
-    def build(self, config: NotifierConfig) -> DiscordNotifier:
-        return DiscordNotifier(config)
-
-    def target(self, config: NotifierConfig) -> str:
-        return webhook_target(config)
+    refused_hint = REFUSED_HINT
+    payload = staticmethod(payload)

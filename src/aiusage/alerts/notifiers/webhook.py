@@ -135,7 +135,7 @@ class WebhookKind:
         return WebhookNotifier(config)
 
     def target(self, config: NotifierConfig) -> str:
-        from aiusage.alerts.notifiers.slack import webhook_target
+        from aiusage.alerts.notifiers.chat import webhook_target
 
         shown = webhook_target(config)
         return shown if config.options.get("sign", True) else f"{shown} (unsigned)"
