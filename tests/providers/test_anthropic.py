@@ -23,7 +23,6 @@ from aiusage.errors import (
 from aiusage.fake import anthropic as fake
 from aiusage.fake.claude_oauth import error
 from aiusage.fake.server import Reply, garbage, html_error, rate_limited, slow, truncated_json
-from aiusage.sources.providers import http as provider_http
 from aiusage.sources.providers.anthropic import INFO, AnthropicProvider
 from aiusage.sources.providers.anthropic_reports import cents_to_usd
 from aiusage.sources.providers.base import (
@@ -43,8 +42,7 @@ TOKENS += ("cache_write_5m_tokens", "cache_write_1h_tokens")
 
 
 @pytest.fixture(autouse=True)
-def _fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(provider_http, "BACKOFF_S", 0.0)
+def _no_normal_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANTHROPIC_NORMAL_KEY", raising=False)
 
 

@@ -20,7 +20,6 @@ from aiusage.errors import (
 from aiusage.fake import balances as fake
 from aiusage.fake.server import Reply, garbage, html_error, rate_limited, slow, truncated_json
 from aiusage.records import WINDOW_USED_PERCENT
-from aiusage.sources.providers import http as provider_http
 from aiusage.sources.providers.balance import BalanceAdapter
 from aiusage.sources.providers.base import (
     BALANCE,
@@ -47,14 +46,6 @@ PROVIDERS: dict[str, tuple[BalanceAdapter, str]] = {
     "moonshot": (MoonshotProvider(), fake.MOONSHOT_KEY),
     "zai": (ZaiProvider(), fake.ZAI_KEY),
 }
-
-
-@pytest.fixture(autouse=True)
-def _fast_and_direct(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-        monkeypatch.delenv(var.lower(), raising=False)
-    monkeypatch.setattr(provider_http, "BACKOFF_S", 0.01)
 
 
 @pytest.fixture

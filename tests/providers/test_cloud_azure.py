@@ -27,7 +27,6 @@ from aiusage.errors import (
 from aiusage.fake import azure_openai as fake
 from aiusage.fake.server import Recorded, Reply, garbage, html_error, rate_limited, slow
 from aiusage.fake.server import truncated_json as cut_json
-from aiusage.sources.providers import http as provider_http
 from aiusage.sources.providers.azure_openai import AzureOpenAIProvider
 
 HOUR, DAY = 3_600_000, 86_400_000
@@ -37,14 +36,6 @@ START_MS = SINCE_MS // HOUR * HOUR
 SETTLED_MS = (NOW_MS - 2 * HOUR) // HOUR * HOUR  # 08:00: the last two hours are re-read
 BASE = {"resource_id": fake.RESOURCE_ID}
 WITH_COST = {**BASE, "cost_scope": fake.SUBSCRIPTION}
-
-
-@pytest.fixture(autouse=True)
-def _no_proxies_no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-        monkeypatch.delenv(var.lower(), raising=False)
-    monkeypatch.setattr(provider_http, "BACKOFF_S", 0.0)
 
 
 @pytest.fixture

@@ -26,7 +26,6 @@ from aiusage.errors import (
 from aiusage.fake import bedrock as fake
 from aiusage.fake.server import Recorded, Reply, garbage, html_error, rate_limited, slow
 from aiusage.fake.server import truncated_json as cut_json
-from aiusage.sources.providers import http as provider_http
 from aiusage.sources.providers.base import COST, CollectRequest
 from aiusage.sources.providers.bedrock import BedrockProvider, _urls
 
@@ -37,14 +36,6 @@ START_MS = SINCE_MS // HOUR * HOUR
 SETTLED_MS = (NOW_MS - HOUR) // HOUR * HOUR  # 09:00: the last hour is re-read
 KEY = f"{fake.ACCESS_KEY}:{fake.SECRET}"
 COSTS = {"cost_explorer": "true"}
-
-
-@pytest.fixture(autouse=True)
-def _no_proxies_no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-        monkeypatch.delenv(var.lower(), raising=False)
-    monkeypatch.setattr(provider_http, "BACKOFF_S", 0.0)
 
 
 @pytest.fixture

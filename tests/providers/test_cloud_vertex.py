@@ -28,7 +28,6 @@ from aiusage.errors import (
 from aiusage.fake import vertex as fake
 from aiusage.fake.server import Recorded, Reply, garbage, html_error, rate_limited, slow
 from aiusage.fake.server import truncated_json as cut_json
-from aiusage.sources.providers import http as provider_http
 from aiusage.sources.providers.base import COST
 from aiusage.sources.providers.vertex import VertexProvider
 
@@ -39,14 +38,6 @@ START_MS = SINCE_MS // HOUR * HOUR
 END_MS = NOW_MS // HOUR * HOUR  # 10:00: the running hour is read once it is over
 SETTLED_MS = (NOW_MS - HOUR) // HOUR * HOUR  # 09:00: and the last whole hour once more
 OPTIONS = {"project": fake.PROJECT}
-
-
-@pytest.fixture(autouse=True)
-def _no_proxies_no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-        monkeypatch.delenv(var.lower(), raising=False)
-    monkeypatch.setattr(provider_http, "BACKOFF_S", 0.0)
 
 
 @pytest.fixture

@@ -25,7 +25,6 @@ from aiusage.errors import (
 )
 from aiusage.fake import copilot as fake
 from aiusage.fake.server import Recorded, Reply, garbage, rate_limited, slow, truncated_json
-from aiusage.sources.providers import http as provider_http
 from aiusage.sources.providers.base import Collected, CollectRequest
 from aiusage.sources.providers.copilot import HISTORY_DAYS, MAX_DAYS_PER_RUN, CopilotProvider
 
@@ -35,13 +34,6 @@ NOW = datetime(2025, 6, 15, 12, tzinfo=UTC)
 NOW_MS = int(NOW.timestamp() * 1000)
 JUNE_1 = int(datetime(2025, 6, 1, tzinfo=UTC).timestamp() * 1000)
 USER = {"user": "monalisa"}
-
-
-@pytest.fixture(autouse=True)
-def _fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(provider_http, "BACKOFF_S", 0.0)
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(var, raising=False)
 
 
 @pytest.fixture

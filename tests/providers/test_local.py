@@ -24,7 +24,6 @@ from aiusage.errors import (
 from aiusage.fake import local as fake
 from aiusage.fake.server import Reply, garbage, html_error, rate_limited, slow, truncated_json
 from aiusage.records import Observation
-from aiusage.sources.providers import http as provider_http
 from aiusage.sources.providers.base import STATUS, USAGE, Collected, CollectRequest
 from aiusage.sources.providers.llamacpp import LlamaCppProvider
 from aiusage.sources.providers.ollama import OllamaProvider
@@ -41,13 +40,6 @@ from aiusage.sources.providers.vllm import VllmProvider
 NOW = 1_766_940_000_000
 MODEL = "meta-llama/Llama-3.1-8B-Instruct"
 PROM = {"Content-Type": fake.PROM_TYPE}
-
-
-@pytest.fixture(autouse=True)
-def _fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(provider_http, "BACKOFF_S", 0.0)
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(var, raising=False)
 
 
 def run(

@@ -24,7 +24,6 @@ from aiusage.fake import openai as fake
 from aiusage.fake.openai_data import ADMIN_KEY, NOW_S, PROJECT_KEY, Row
 from aiusage.fake.server import Recorded, Reply, garbage, html_error, rate_limited, slow
 from aiusage.fake.server import truncated_json as cut_json
-from aiusage.sources.providers import http as provider_http
 from aiusage.sources.providers.base import RATE_LIMITS, Collected, CollectRequest
 from aiusage.sources.providers.openai import OpenAIProvider
 from aiusage.sources.providers.openai_parse import KINDS, model_of_line_item
@@ -35,14 +34,6 @@ COMPLETE_S = (NOW_S - 900) // 3600 * 3600  # the adapter's settle rule: 10:00
 #: the cursor waits here, so it is read again until its day's bill arrives.
 BILLED_S = (NOW_S - 6 * 3600) // 86400 * 86400
 TOKEN_KINDS = {k.name for k in KINDS if k.tokens}
-
-
-@pytest.fixture(autouse=True)
-def _no_proxies_no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-        monkeypatch.delenv(var.lower(), raising=False)
-    monkeypatch.setattr(provider_http, "BACKOFF_S", 0.0)
 
 
 @pytest.fixture

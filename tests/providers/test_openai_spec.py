@@ -19,13 +19,6 @@ SPEC = Path(__file__).resolve().parents[1] / "specs" / "openai-openapi.yaml"
 SINCE_S = NOW_S - NOW_S % 3600 - 3 * 86400  # the fake's first hour
 
 
-@pytest.fixture(autouse=True)
-def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-        monkeypatch.delenv(var.lower(), raising=False)
-
-
 @pytest.fixture
 def server() -> Iterator[fake.FakeOpenAI]:
     srv = fake.FakeOpenAI()

@@ -21,7 +21,6 @@ from aiusage.errors import (
 )
 from aiusage.fake import openrouter as fake
 from aiusage.fake.server import garbage, html_error, slow, truncated_json
-from aiusage.sources.providers import http as provider_http
 from aiusage.sources.providers.base import (
     BALANCE_METRIC,
     KEY_VALID,
@@ -43,14 +42,6 @@ MGMT, INFER = fake.MANAGEMENT_KEY, fake.INFERENCE_KEY
 KEYS = (MGMT, INFER)
 MAPPED = {"input_tokens": "prompt_tokens", "output_tokens": "completion_tokens"}.items()
 MAPPED |= {"reasoning_tokens": "reasoning_tokens", "requests": "requests"}.items()
-
-
-@pytest.fixture(autouse=True)
-def _fast_and_direct(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-        monkeypatch.delenv(var.lower(), raising=False)
-    monkeypatch.setattr(provider_http, "BACKOFF_S", 0.01)  # retries without the wait
 
 
 @pytest.fixture

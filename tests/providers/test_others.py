@@ -21,7 +21,6 @@ from aiusage.errors import (
 from aiusage.fake import others as fake
 from aiusage.fake.server import Reply, garbage, html_error, rate_limited, slow, truncated_json
 from aiusage.records import Observation
-from aiusage.sources.providers import http as provider_http
 from aiusage.sources.providers import xai
 from aiusage.sources.providers.base import (
     BALANCE_METRIC,
@@ -110,15 +109,6 @@ SPEND = Observation(  # Fireworks: 1.25 + 0.50 USD; the EUR row is skipped
     source="fireworks",
     meta={"account": fake.FIREWORKS_ACCOUNT, "line_items": 2, "unverified": True},
 )
-
-
-@pytest.fixture(autouse=True)
-def _fast_and_direct(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No proxies; no backoff between retries (Retry-After is still honoured)."""
-    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-        monkeypatch.delenv(var.lower(), raising=False)
-    monkeypatch.setattr(provider_http, "BACKOFF_S", 0.0)
 
 
 @pytest.fixture
