@@ -34,9 +34,11 @@ def daemon(
     ] = False,
     database: o.Database = None,
 ) -> None:
-    """Collect every enabled account on its own interval (with jitter, backing off when it
-    fails, honouring Retry-After) and agent logs, until Ctrl-C or SIGTERM. Accounts added
-    or disabled meanwhile are picked up within 30 s. One daemon per database."""
+    """Keep collecting every enabled account and agent logs, until Ctrl-C or SIGTERM.
+
+    Each account runs on its own interval with jitter, backs off when it fails and honours
+    Retry-After; accounts added or disabled meanwhile are picked up within 30 s; alert
+    rules are evaluated after collections. One daemon per database."""
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.WARNING if quiet else logging.INFO,

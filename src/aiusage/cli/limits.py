@@ -37,9 +37,10 @@ def limits(
     database: o.Database = None,
     verbose: o.Verbose = False,
 ) -> None:
-    """How much of each 5-hour, weekly and monthly allowance is used, when it resets, and
-    when it runs out at the current pace. Official numbers where the provider gives them;
-    everything else is marked estimated."""
+    """How much of each 5-hour, weekly and monthly allowance is used, and when it runs out.
+
+    When it resets, and when it runs out at the current pace. Official numbers where the
+    provider gives them; everything else is marked estimated."""
     if plans:
         _print_plans(json_out)
         return
