@@ -6,7 +6,8 @@
 
 Setting up means: find uv (on PATH, else install it into .venv-tools/ with pip),
 then `uv sync --frozen --all-extras` into .venv/. The tests get a throwaway
-PostgreSQL (see scripts/pg.py) unless AIUSAGE_TEST_POSTGRES_URL is already set.
+PostgreSQL (see scripts/pg.py) unless AIUSAGE_TEST_POSTGRES_URL is already set, and
+the browser tests a Chromium (see scripts/browser.py; installed with apt-get when root).
 """
 
 from __future__ import annotations
@@ -144,6 +145,15 @@ def test(pytest_args: Sequence[str]) -> int:
         except pg.PostgresError as exc:
             log(f"error: {exc}")
             return 1
+    import browser  # scripts/browser.py
+
+    try:
+        # The web dashboard's tests drive a real Chromium: find it (or apt-get it as root)
+        # before linting, and fail with the fix rather than skip those tests.
+        env[browser.ENV_VAR] = str(browser.ensure_chromium())
+    except browser.BrowserError as exc:
+        log(f"error: {exc}")
+        return 1
 
     uv_run = [uv, "run", "--frozen"]
     steps: list[tuple[str, list[str]]] = [

@@ -1,0 +1,112 @@
+/* Settings: time zone, alert settings and DND (writable), channels, intervals, database. */
+(function () {
+  'use strict';
+  const A = window.aiusage, el = A.el;
+  let current = null;
+  const LABELS = {
+    enabled: 'Alerts on', cooldown: 'Cooldown between repeats', cooldown_s: 'Cooldown (seconds)',
+    dnd: 'Do-Not-Disturb (e.g. 22:00-07:00)', dnd_critical: 'Critical alerts pierce DND',
+    dnd_allows_critical: 'Critical alerts pierce DND', muted_sources: 'Muted sources',
+  };
+  const human = (k) => LABELS[k] || k.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+  const bytes = (n) => {
+    if (n == null) return '—';
+    const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+    let i = 0; let v = n;
+    while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+    return `${v.toFixed(i ? 1 : 0)} ${units[i]}`;
+  };
+
+  /** One input per leaf of the alerts object, named by its path; types kept for the PUT. */
+  function fields(obj, path) {
+    return Object.entries(obj).map(([k, v]) => {
+      const name = [...path, k].join('.');
+      const id = 'al-' + name.replace(/\W/g, '-');
+      if (v && typeof v === 'object' && !Array.isArray(v)) {
+        return el('fieldset.field.wide', { style: { border: '1px solid var(--line)', borderRadius: '8px' } },
+          el('legend', null, human(k)), el('div.stack', { style: { display: 'grid', gap: '0.5rem',
+            gridTemplateColumns: 'repeat(auto-fill, minmax(170px, 1fr))' } }, fields(v, [...path, k])));
+      }
+      if (typeof v === 'boolean') {
+        return el('div.field', null, el('label', { for: id },
+          el('input', { type: 'checkbox', id, name, checked: v, 'data-type': 'bool' }), ' ', human(k)));
+      }
+      const type = typeof v === 'number' ? 'number' : 'text';
+      const value = Array.isArray(v) ? v.join(', ') : v ?? '';
+      return el('div.field', null, el('label', { for: id }, human(k)),
+        el('input', { id, name, type, value, step: type === 'number' ? 'any' : null,
+          'data-type': Array.isArray(v) ? 'list' : type === 'number' ? 'number' : (v === null ? 'nullable' : 'text') }));
+    });
+  }
+
+  function readValue(input) {
+    switch (input.dataset.type) {
+      case 'bool': return input.checked;
+      case 'number': return input.value === '' ? null : Number(input.value);
+      case 'list': return input.value.split(',').map((s) => s.trim()).filter(Boolean);
+      case 'nullable': return input.value.trim() === '' ? null : input.value.trim();
+      default: return input.value;
+    }
+  }
+
+  /** Only what changed, nested as in the settings document. */
+  function changes(form, original) {
+    const out = {};
+    for (const input of form.querySelectorAll('input[name]')) {
+      const path = input.name.split('.');
+      const before = path.reduce((o, k) => (o == null ? o : o[k]), original);
+      const after = readValue(input);
+      if (JSON.stringify(before ?? null) === JSON.stringify(after ?? null)) continue;
+      let node = out;
+      path.slice(0, -1).forEach((k) => { node = node[k] = node[k] || {}; });
+      node[path[path.length - 1]] = after;
+    }
+    return out;
+  }
+
+  async function put(body, what) {
+    if (!Object.keys(body).length) { A.toast('Nothing changed', 'ok'); return; }
+    try {
+      await A.api('/api/v1/settings', { method: 'PUT', body });
+      A.toast(`${what} saved`);
+      current = null;
+      A.reload();
+    } catch (e) { A.fail(e); }
+  }
+
+  A.page(async function refresh() {
+    const [s, accounts] = await Promise.all([A.api('/api/v1/settings'), A.api('/api/v1/accounts')]);
+    current = s;
+    A.$('#s-tz').value = s.timezone || '';
+    A.fill('#s-sow', s.start_of_week || '—');
+    A.fill('#s-cost', s.cost_mode || '—');
+    A.fill('#s-retention', s.retention_days ? `${A.int(s.retention_days)} days` : 'kept for ever');
+    const db = s.database || {};
+    A.fill('#database',
+      el('dt.muted', null, 'Location'), el('dd.mono', { style: { marginLeft: 0, overflowWrap: 'anywhere' } }, db.url || '—'),
+      el('dt.muted', null, 'Size'), el('dd', { style: { marginLeft: 0 } }, bytes(db.size_bytes)));
+    A.fill('#alerts-form', fields(s.alerts || {}, []),
+      el('div.field.wide.actions', null, el('button.primary', { type: 'submit' }, 'Save alert settings')));
+    const channels = s.notifiers || [];
+    A.fill('#notifiers-table tbody', channels.map((n) => el('tr', null, el('td', null, n.name),
+      el('td', null, n.kind), el('td.mono', { style: { overflowWrap: 'anywhere' } }, n.target || ''),
+      el('td', null, n.enabled === false ? 'no' : 'yes'))));
+    A.$('#notifiers-table').hidden = channels.length === 0;
+    A.show('#notifiers-empty', channels.length === 0);
+    const list = accounts.accounts || [];
+    A.fill('#intervals-table tbody', list.length ? list.map((a) => el('tr', null, el('td', null, a.name),
+      el('td', null, a.provider), el('td', null, a.interval || 'default'), el('td', null, a.enabled === false ? 'no' : 'yes')))
+      : el('tr', null, el('td', { colspan: 4 }, 'No provider account; agent logs are read every minute.')));
+  });
+
+  A.$('#general-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const tz = A.$('#s-tz').value.trim();
+    put(current && tz !== current.timezone ? { timezone: tz } : {}, 'Time zone');
+  });
+  A.$('#alerts-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const diff = changes(ev.target, (current && current.alerts) || {});
+    put(Object.keys(diff).length ? { alerts: diff } : {}, 'Alert settings');
+  });
+})();
