@@ -44,16 +44,25 @@
     }
     return rtf.format(Math.round(s), 'second');
   };
-  /** A reset countdown: "2 h 13 min", "3 d 4 h". */
+  /** An interval in seconds as a person says it: "90 s", "5 min", "1 h", "2 d". */
+  A.duration = (seconds) => {
+    if (seconds === null || seconds === undefined || seconds === '') return '—';
+    if (typeof seconds === 'string') return seconds;
+    for (const [unit, size] of [['d', 86400], ['h', 3600], ['min', 60]]) {
+      if (seconds >= size && seconds % size === 0) return `${seconds / size} ${unit}`;
+    }
+    return seconds >= 60 ? `${Math.round(seconds / 60)} min` : `${seconds} s`;
+  };
+  /** A reset countdown: "2h 13m", "3d 4h". */
   A.countdown = (iso) => {
     if (!iso) return '';
     let s = Math.max(0, (new Date(iso).getTime() - Date.now()) / 1000);
     const d = Math.floor(s / 86400); s -= d * 86400;
     const h = Math.floor(s / 3600); s -= h * 3600;
     const m = Math.ceil(s / 60);
-    if (d) return `${d} d ${h} h`;
-    if (h) return `${h} h ${m} min`;
-    return `${m} min`;
+    if (d) return `${d}d ${h}h`;
+    if (h) return `${h}h ${m}m`;
+    return `${m}m`;
   };
 
   // ---- DOM ------------------------------------------------------------------------
@@ -181,7 +190,7 @@
     const headers = { Accept: 'application/json' };
     let body;
     if (method !== 'GET') headers['X-CSRF-Token'] = A.csrf();
-    if (o.form) body = o.form;
+    if (o.raw !== undefined) { headers['Content-Type'] = o.type || 'text/plain'; body = o.raw; }
     else if (o.body !== undefined) { headers['Content-Type'] = 'application/json'; body = JSON.stringify(o.body); }
     const res = await fetch(path, { method, headers, body, credentials: 'same-origin' });
     const text = await res.text();
@@ -290,6 +299,7 @@
       running = true;
       Promise.resolve().then(fn).catch(A.fail).finally(() => {
         running = false;
+        if (!document.body.dataset.ready) window.aiusageReadyAt = performance.now();
         document.body.dataset.ready = '1';
         if (again) { again = false; A.reload(); }
       });
@@ -330,7 +340,11 @@
       let data = null;
       try { data = JSON.parse(xhr.responseText || 'null'); } catch (e) { data = null; }
       if (evt.detail.successful) {
-        const msg = (data && typeof data.message === 'string' && data.message) || elt.dataset.toast;
+        let msg = (data && typeof data.message === 'string' && data.message) || elt.dataset.toast;
+        if (data && Array.isArray(data.results)) {
+          const good = data.results.filter((r) => r.status === 'ok').length;
+          msg = `Collected ${good} of ${data.results.length} accounts`;
+        }
         const ok = !(data && data.ok === false);
         if (msg) A.toast(msg, ok ? 'ok' : 'warning', data && data.hint);
         A.refreshBadge();

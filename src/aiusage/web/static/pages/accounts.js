@@ -26,7 +26,7 @@
     const level = a.enabled === false ? 'warning' : A.level(a.status);
     return el('tr', { 'data-account': a.name },
       el('td', null, el('strong', null, a.name), el('div.muted', null, a.provider,
-        a.interval ? ` · every ${a.interval}` : '')),
+        a.interval ? ` · every ${A.duration(a.interval)}` : '', a.key ? ` · key from ${a.key}` : '')),
       el('td', null,
         el('span.badge.' + level, null, a.enabled === false ? 'disabled' : A.statusWord(a.status)),
         a.message ? el('div', { style: { marginTop: '0.25rem' } }, a.message) : null,
@@ -47,7 +47,7 @@
     if (p.key_hint) parts.push(p.key_hint);
     if (p.key_required === false) parts.push('No key needed.');
     A.fill('#a-provider-help', parts.join(' '));
-    A.$('#a-base').placeholder = p.default_base_url || 'provider default';
+    A.$('#a-base').placeholder = p.base_url || p.default_base_url || 'provider default';
     A.$('#a-interval').placeholder = p.default_interval_s ? `${Math.round(p.default_interval_s / 60)}m` : '5m';
     if (!A.$('#a-name').value || A.$('#a-name').dataset.auto) {
       A.$('#a-name').value = p.name || '';
@@ -65,7 +65,15 @@
     try {
       const res = await A.api('/api/v1/accounts', { method: 'POST', body });
       f.key.value = ''; // never kept in the page
-      A.toast(`Account ${body.name} added`, 'ok', (res && res.warnings || []).join(' '));
+      A.toast(`Account ${body.name} added; collecting…`, 'ok', (res && res.warnings || []).join(' '));
+      // Its first collection now, not at the collector's next look at the config file.
+      A.api('/api/v1/collect', { method: 'POST', body: { account: [body.name] } })
+        .then((r) => {
+          const first = (r.results || [])[0];
+          if (first) A.toast(`${body.name}: ${first.status === 'ok' ? 'collected' : first.message || first.status}`,
+            first.status === 'ok' ? 'ok' : 'warning', first.hint);
+          A.reload();
+        }).catch(A.fail);
       f.reset();
       A.$('#a-name').dataset.auto = '1';
       providerHelp();

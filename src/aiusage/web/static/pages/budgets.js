@@ -125,6 +125,9 @@
     budgets = b.budgets || [];
     A.fill('#budgets', budgets.map(budgetCard));
     A.show('#budgets-empty', budgets.length === 0);
+    const paused = A.$('#paused');
+    paused.hidden = !alerts.paused_until;
+    paused.textContent = alerts.paused_until ? `paused until ${A.dateTime(alerts.paused_until)}` : '';
     const log = alerts.alerts || [];
     A.fill('#alerts-table tbody', log.map(alertRow));
     A.show('#alerts-empty', log.length === 0);

@@ -21,15 +21,14 @@
     const f = ev.target;
     const file = f.file.files[0];
     if (!file) return;
-    const data = new FormData();
-    data.append('file', file, file.name);
     const button = f.querySelector('button[type=submit]');
     button.disabled = true;
     try {
-      const res = await A.api('/api/v1/import', { method: 'POST', form: data });
-      const n = res && (res.imported ?? res.added ?? res.rows);
-      const msg = res && res.message ? res.message
-        : n !== undefined ? `Imported ${A.int(n)} entries` : 'Imported';
+      // The API takes the CSV itself as the body (text/csv), as curl --data-binary sends it.
+      const res = await A.api('/api/v1/import', { method: 'POST', raw: await file.text(), type: 'text/csv' });
+      const msg = `Imported ${A.int(res.added)} new ${res.added === 1 ? 'entry' : 'entries'} of ` +
+        `${A.int(res.rows)} rows` + (res.sources && res.sources.length ? ` (${res.sources.join(', ')})` : '') +
+        (res.added < res.rows ? '; the rest were already there' : '');
       A.fill('#import-result', msg);
       A.toast(msg);
       f.reset();
@@ -48,7 +47,6 @@
     for (const c of (d.cards || []).slice().sort((a, b) => a.name.localeCompare(b.name))) {
       sel.append(el('option', { value: c.name }, c.name));
     }
-    A.setBadge(d.status);
   });
 
   form.addEventListener('input', updateLink);

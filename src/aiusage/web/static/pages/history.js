@@ -84,7 +84,7 @@
       visualMap: { min: 0, max, show: false, inRange: { color: [A.css('--panel-2'), A.css('--accent')] } },
       calendar: {
         range: [shown[0].day, shown[shown.length - 1].day], cellSize: ['auto', narrow ? 11 : 15],
-        top: 24, left: 30, right: 8, itemStyle: { color: A.css('--panel'), borderColor: A.css('--line') },
+        top: 22, left: 30, right: 8, bottom: 4, itemStyle: { color: A.css('--panel'), borderColor: A.css('--line') },
         splitLine: { show: false }, yearLabel: { show: false },
         dayLabel: { color: A.css('--muted'), firstDay: 1, nameMap: ['S', 'M', 'T', 'W', 'T', 'F', 'S'] },
         monthLabel: { color: A.css('--muted') },

@@ -3,27 +3,51 @@
   'use strict';
   const A = window.aiusage, el = A.el;
 
+  /** What the status bar says: the worst things first, each named. */
   function statusText(d) {
-    const bad = (d.cards || []).filter((c) => A.level(c.status) !== 'ok' ||
-      (c.limits || []).some((l) => l.used_percent >= 80) ||
-      (c.budgets || []).some((b) => A.level(b.state) !== 'ok'));
-    if (d.status === 'ok' || !bad.length) {
-      const n = (d.cards || []).length;
-      return ['All good', n ? `${n} source${n === 1 ? '' : 's'}, nothing near a limit or budget.` : ''];
+    const reasons = [];
+    for (const b of d.budgets || []) {
+      if (b.state === 'exceeded') reasons.push([2, `budget ${b.name} exceeded (${A.pct(b.percent)})`]);
+      else if (A.level(b.state) !== 'ok') reasons.push([1, `budget ${b.name} at ${A.pct(b.percent)}`]);
     }
-    const word = d.status === 'critical' ? 'Needs attention' : 'Getting close';
-    return [word, bad.map((c) => c.name).join(', ')];
+    for (const c of d.cards || []) {
+      const level = A.level(c.status);
+      const said = reasons.some((r) => c.message && r[1].toLowerCase() === c.message.toLowerCase());
+      if (level !== 'ok' && !said) {
+        reasons.push([level === 'critical' ? 2 : 1, `${c.name}: ${c.message || A.statusWord(c.status)}`]);
+      }
+      for (const l of c.limits || []) {
+        if (l.used_percent >= 80) reasons.push([l.used_percent >= 95 ? 2 : 1, `${c.name} ${l.label || l.window} at ${A.pct(l.used_percent)}`]);
+      }
+    }
+    reasons.sort((a, b) => b[0] - a[0]);
+    if (d.status === 'ok' || !reasons.length) {
+      const n = (d.cards || []).length;
+      return ['All good', n ? `${n} source${n === 1 ? '' : 's'}, none past a warning threshold.` : ''];
+    }
+    const shown = reasons.slice(0, 4).map((r) => r[1]);
+    if (reasons.length > 4) shown.push(`${reasons.length - 4} more`);
+    return [d.status === 'critical' ? 'Needs attention' : 'Getting close', shown.join(' · ')];
+  }
+
+  const cap = (s) => (s ? s[0].toUpperCase() + s.slice(1) : s);
+  function balanceText(b) {
+    if (/^[A-Z]{3}$/.test(b.unit || '')) {
+      try { return new Intl.NumberFormat(undefined, { style: 'currency', currency: b.unit }).format(b.value); } catch (e) { /* not a currency */ }
+    }
+    return `${A.int(b.value)} ${b.unit || ''}`;
   }
 
   function limitMeter(l) {
-    const right = [A.pct(l.used_percent), l.resets_at ? 'resets in ' + A.countdown(l.resets_at) : '']
+    const due = l.resets_at && new Date(l.resets_at).getTime() <= Date.now();
+    const right = [A.pct(l.used_percent), l.resets_at ? (due ? 'reset due' : 'resets ' + A.countdown(l.resets_at)) : '']
       .filter(Boolean).join(' · ');
-    const label = (l.label || l.window) + (l.kind === 'estimated' ? ' (est.)' : '');
+    const label = cap(l.label || l.window) + (l.kind === 'estimated' ? ' (est.)' : '');
     return A.meter(label, l.used_percent, right);
   }
 
   function budgetMeter(b) {
-    const right = `${A.money(b.spent_usd)} of ${A.money(b.limit_usd)}`;
+    const right = b.limit_usd != null ? `${A.money(b.spent_usd)} of ${A.money(b.limit_usd)}` : A.pct(b.percent);
     const state = A.level(b.state) === 'ok' ? '' : (b.state === 'warning' ? 'warning' : 'critical');
     return A.meter('Budget ' + b.name, b.percent, right, state);
   }
@@ -32,8 +56,7 @@
     const level = A.level(c.status);
     const stat = (label, value) => el('div.stat', null, el('div.label', null, label), el('div.value', null, value));
     const balance = c.balance ? el('div.stat', null, el('div.label', null, 'Balance'),
-      el('div.value', null, c.balance.unit === 'USD' ? A.money(c.balance.value)
-        : `${A.int(c.balance.value)} ${c.balance.unit || ''}`)) : null;
+      el('div.value', null, balanceText(c.balance))) : null;
     const problem = level !== 'ok' && (c.message || c.hint)
       ? el('div.callout' + (level === 'warning' ? '.warning' : ''), { role: 'note' },
         el('div', null, c.message || A.statusWord(c.status)),
@@ -76,6 +99,13 @@
       A.tile('This month', A.money(t.month_usd)),
       A.tile('Tokens this month', A.compact(t.tokens_month), A.int(t.tokens_month)),
       A.tile('Requests this month', A.int(t.requests_month)));
+    const budgets = d.budgets || [];
+    A.$('#overview-budgets').hidden = budgets.length === 0;
+    A.fill('#overview-budgets-list', budgets.map((b) => {
+      const m = budgetMeter(b);
+      m.querySelector('span').textContent = `${b.name} (${b.scope || 'all'})`;
+      return m;
+    }));
     const cards = d.cards || [];
     A.fill('#cards', cards.map(card));
     A.show('#overview-empty', cards.length === 0);

@@ -17,11 +17,40 @@
     return `${v.toFixed(i ? 1 : 0)} ${units[i]}`;
   };
 
+  const RULE_HELP = {
+    budget: 'a budget reaches its warning percent or is exceeded',
+    forecast: 'the forecast says a budget will be exceeded',
+    limit: 'a limit window is this full (percent)',
+    source_error: 'an account keeps failing',
+    dead_source: 'a source goes silent for this many collection cycles',
+    spike: 'a day\'s spend is a spike (robust z-score above the sensitivity)',
+  };
+
+  /** The rules as a table: one row each, its switch and its numbers. */
+  function rulesTable(rules) {
+    const input = (name, v, label) => {
+      const id = 'al-' + name.replace(/\W/g, '-');
+      return typeof v === 'boolean'
+        ? el('input', { type: 'checkbox', id, name, checked: v, 'data-type': 'bool', 'aria-label': label })
+        : el('label', { for: id, style: { display: 'inline-flex', gap: '0.3rem', alignItems: 'center', marginRight: '0.6rem' } },
+          human(name.split('.').pop()),
+          el('input', { id, name, type: 'number', step: 'any', value: v, 'data-type': 'number', style: { width: '6rem' } }));
+    };
+    return el('div.field.wide', null, el('span.label', null, 'Rules'), el('div.table-wrap', null, el('table', null,
+      el('thead', null, el('tr', null, el('th', null, 'On'), el('th', null, 'Rule'), el('th', null, 'Thresholds'))),
+      el('tbody', null, Object.entries(rules).map(([rule, values]) => el('tr', null,
+        el('td', null, input(`rules.${rule}.enabled`, values.enabled !== false, `${human(rule)} alerts on`)),
+        el('td', null, el('strong', null, human(rule)), RULE_HELP[rule] ? el('div.muted', null, 'When ' + RULE_HELP[rule]) : null),
+        el('td', null, Object.entries(values).filter(([k]) => k !== 'enabled')
+          .map(([k, v]) => input(`rules.${rule}.${k}`, v, `${human(rule)} ${k}`)))))))));
+  }
+
   /** One input per leaf of the alerts object, named by its path; types kept for the PUT. */
   function fields(obj, path) {
     return Object.entries(obj).map(([k, v]) => {
       const name = [...path, k].join('.');
       const id = 'al-' + name.replace(/\W/g, '-');
+      if (k === 'rules' && !path.length && v && typeof v === 'object') return rulesTable(v);
       if (v && typeof v === 'object' && !Array.isArray(v)) {
         return el('fieldset.field.wide', { style: { border: '1px solid var(--line)', borderRadius: '8px' } },
           el('legend', null, human(k)), el('div.stack', { style: { display: 'grid', gap: '0.5rem',
@@ -77,8 +106,11 @@
   A.page(async function refresh() {
     const [s, accounts] = await Promise.all([A.api('/api/v1/settings'), A.api('/api/v1/accounts')]);
     current = s;
-    A.$('#s-tz').value = s.timezone || '';
-    A.fill('#s-sow', s.start_of_week || '—');
+    A.$('#s-tz').value = s.timezone_setting ?? s.timezone ?? '';
+    A.$('#s-tz').placeholder = `the system's (${s.timezone})`;
+    A.$('#s-sow').value = (s.start_of_week || 'monday').toLowerCase();
+    A.fill('#s-notes', [s.config_file ? `Saved to ${s.config_file}.` : '',
+      ...(s.env_overrides || []).map((v) => ` ${v} is set in the environment and wins over the file.`)].join(''));
     A.fill('#s-cost', s.cost_mode || '—');
     A.fill('#s-retention', s.retention_days ? `${A.int(s.retention_days)} days` : 'kept for ever');
     const db = s.database || {};
@@ -90,19 +122,25 @@
     const channels = s.notifiers || [];
     A.fill('#notifiers-table tbody', channels.map((n) => el('tr', null, el('td', null, n.name),
       el('td', null, n.kind), el('td.mono', { style: { overflowWrap: 'anywhere' } }, n.target || ''),
-      el('td', null, n.enabled === false ? 'no' : 'yes'))));
+      el('td.hide-phone', null, n.min_severity || 'info'), el('td', null, n.enabled === false ? 'no' : 'yes'))));
     A.$('#notifiers-table').hidden = channels.length === 0;
     A.show('#notifiers-empty', channels.length === 0);
     const list = accounts.accounts || [];
     A.fill('#intervals-table tbody', list.length ? list.map((a) => el('tr', null, el('td', null, a.name),
-      el('td', null, a.provider), el('td', null, a.interval || 'default'), el('td', null, a.enabled === false ? 'no' : 'yes')))
+      el('td', null, a.provider), el('td', null, A.duration(a.interval) || 'default'), el('td', null, a.enabled === false ? 'no' : 'yes')))
       : el('tr', null, el('td', { colspan: 4 }, 'No provider account; agent logs are read every minute.')));
   });
 
+  if (Intl.supportedValuesOf) {
+    A.fill('#zones', Intl.supportedValuesOf('timeZone').map((z) => el('option', { value: z })));
+  }
   A.$('#general-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const tz = A.$('#s-tz').value.trim();
-    put(current && tz !== current.timezone ? { timezone: tz } : {}, 'Time zone');
+    const body = {};
+    const tz = A.$('#s-tz').value.trim(), sow = A.$('#s-sow').value;
+    if (current && tz !== (current.timezone_setting ?? current.timezone ?? '')) body.timezone = tz;
+    if (current && sow !== (current.start_of_week || '').toLowerCase()) body.start_of_week = sow;
+    put(body, 'Settings');
   });
   A.$('#alerts-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
