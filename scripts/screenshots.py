@@ -31,7 +31,7 @@ import browser  # noqa: E402  (scripts/browser.py)
 SHOTS = (
     ("overview-light.png", "/", (1280, 1100), "light", False),
     ("overview-dark.png", "/", (1280, 1100), "dark", False),
-    ("history.png", "/history", (1280, 1340), "light", False),
+    ("history.png", "/history", (1280, 1372), "light", False),
     ("budgets.png", "/budgets", (1280, 1180), "light", False),
     ("phone.png", "/", (390, 844), "dark", False),
 )

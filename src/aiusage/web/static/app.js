@@ -346,7 +346,9 @@
           msg = `Collected ${good} of ${data.results.length} accounts`;
         }
         const ok = !(data && data.ok === false);
-        if (msg) A.toast(msg, ok ? 'ok' : 'warning', data && data.hint);
+        let level = ok ? 'ok' : 'warning';
+        if (data && Array.isArray(data.results) && data.results.some((r) => r.status !== 'ok')) level = 'warning';
+        if (msg) A.toast(msg, level, data && data.hint);
         A.refreshBadge();
         A.reload();
       } else {

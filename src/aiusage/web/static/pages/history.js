@@ -54,12 +54,17 @@
     A.$('#donut-back').hidden = !drilled;
     A.fill('#donut-help', drilled ? `Models of ${drilled.provider}, ${A.money(drilled.usd)} in all.`
       : data.length ? 'Select a provider to see its models.' : 'No spend in this range.');
+    // The same choice without a mouse: a button per provider (a list of models once drilled).
+    A.fill('#donut-list', drilled
+      ? data.map((m) => el('li', null, `${m.name}: ${A.money(m.value)}`))
+      : data.map((p) => el('li', null, el('button', { type: 'button', onclick: () => { state.drill = p.name; drawDonut(state.data); A.$('#donut-back').focus(); } },
+        `${p.name}: ${A.money(p.value)}`))));
     const c = A.chart('donut', {
       ...base,
       tooltip: { ...base.tooltip, trigger: 'item', confine: true,
         formatter: (p) => `${p.marker}${p.name}<br><b>${A.money(p.value)}</b> (${A.pct(p.percent)})` },
-      legend: { ...base.legend, bottom: 0 },
-      series: [{ type: 'pie', radius: ['42%', '68%'], center: ['50%', '44%'], data,
+      legend: { show: false },
+      series: [{ type: 'pie', radius: ['45%', '72%'], center: ['50%', '50%'], data,
         label: { color: base.textStyle.color, formatter: '{b}' }, avoidLabelOverlap: true,
         itemStyle: { borderColor: A.css('--panel'), borderWidth: 2 } }],
     });
@@ -107,7 +112,12 @@
       A.meter('Previous period', ((c.previous_usd || 0) / max) * 100, A.money(c.previous_usd), 'ok'),
       A.meter('This period', ((c.current_usd || 0) / max) * 100, A.money(c.current_usd), 'ok'),
       el('p.muted', null, change == null ? 'No spend in the previous period to compare with.'
-        : `${change >= 0 ? 'Up' : 'Down'} ${A.pct(Math.abs(change))} on the period before, same length.`));
+        : `${change >= 0 ? 'Up' : 'Down'} ${A.pct(Math.abs(change))} on the period before, same length.`),
+      d.totals ? el('div.tiles', { style: { marginTop: '0.8rem' } },
+        A.tile('Spend', A.money(d.totals.usd)),
+        A.tile('Tokens', A.compact(d.totals.tokens), A.int(d.totals.tokens)),
+        A.tile('Requests', A.int(d.totals.requests),
+          d.totals.unpriced ? `${A.int(d.totals.unpriced)} without a known price` : null)) : null);
   }
 
   async function loadSources() {
@@ -145,7 +155,7 @@
     for (const id of ['metric', 'group', 'source', 'stacked', 'since', 'until']) {
       A.$('#' + id).addEventListener('change', A.reload);
     }
-    A.$('#donut-back').addEventListener('click', () => { state.drill = null; drawDonut(state.data); });
+    A.$('#donut-back').addEventListener('click', () => { state.drill = null; drawDonut(state.data); A.$('#donut-list button')?.focus(); });
   });
   A.page(refresh);
 })();

@@ -103,12 +103,21 @@
     } catch (e) { A.fail(e); }
   }
 
-  A.page(async function refresh() {
-    const [s, accounts] = await Promise.all([A.api('/api/v1/settings'), A.api('/api/v1/accounts')]);
-    current = s;
+  /** The two forms, from the settings as saved. */
+  function drawForms(s) {
     A.$('#s-tz').value = s.timezone_setting ?? s.timezone ?? '';
     A.$('#s-tz').placeholder = `the system's (${s.timezone})`;
     A.$('#s-sow').value = (s.start_of_week || 'monday').toLowerCase();
+    A.fill('#alerts-form', fields(s.alerts || {}, []),
+      el('div.field.wide.actions', null, el('button.primary', { type: 'submit' }, 'Save alert settings')));
+  }
+
+  A.page(async function refresh() {
+    const [s, accounts] = await Promise.all([A.api('/api/v1/settings'), A.api('/api/v1/accounts')]);
+    // Live events redraw what is read-only; the forms only on the first load and after a
+    // save, so an update arriving while someone types never throws their edits away.
+    if (current === null) drawForms(s);
+    current = s;
     A.fill('#s-notes', [s.config_file ? `Saved to ${s.config_file}.` : '',
       ...(s.env_overrides || []).map((v) => ` ${v} is set in the environment and wins over the file.`)].join(''));
     A.fill('#s-cost', s.cost_mode || '—');
@@ -117,8 +126,6 @@
     A.fill('#database',
       el('dt.muted', null, 'Location'), el('dd.mono', { style: { marginLeft: 0, overflowWrap: 'anywhere' } }, db.url || '—'),
       el('dt.muted', null, 'Size'), el('dd', { style: { marginLeft: 0 } }, bytes(db.size_bytes)));
-    A.fill('#alerts-form', fields(s.alerts || {}, []),
-      el('div.field.wide.actions', null, el('button.primary', { type: 'submit' }, 'Save alert settings')));
     const channels = s.notifiers || [];
     A.fill('#notifiers-table tbody', channels.map((n) => el('tr', null, el('td', null, n.name),
       el('td', null, n.kind), el('td.mono', { style: { overflowWrap: 'anywhere' } }, n.target || ''),
