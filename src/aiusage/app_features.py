@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from aiusage.alerts_app import AlertsApi
     from aiusage.app import App
     from aiusage.budgets_app import BudgetsApi
+    from aiusage.dashboard_app import DashboardApi
     from aiusage.insights_app import InsightsApi
     from aiusage.notify_app import NotifyApi
 
@@ -26,6 +27,13 @@ class Features:
         from aiusage.accounts_app import AccountsApi
 
         return AccountsApi(cast("App", self))
+
+    @property
+    def dashboard(self) -> DashboardApi:
+        """The web dashboard's and HTTP API's views and actions, as JSON-ready data."""
+        from aiusage.dashboard_app import DashboardApi
+
+        return DashboardApi(cast("App", self))
 
     @property
     def insights(self) -> InsightsApi:

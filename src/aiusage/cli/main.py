@@ -141,6 +141,7 @@ def _register_command_groups() -> None:
         insights,
         limits,
         notify,
+        serve,
         sources,
     )
 
@@ -155,6 +156,7 @@ def _register_command_groups() -> None:
         insights,
         limits,
         notify,
+        serve,
         sources,
     )
     for module in modules:
