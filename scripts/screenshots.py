@@ -98,7 +98,7 @@ def photograph(url: str, out: Path) -> None:
             )
             page = ctx.new_page()
             page.goto(url + path)
-            page.wait_for_selector("body[data-ready]")
+            page.wait_for_selector("body[data-ready]:not([data-loading])")
             page.wait_for_timeout(900)  # chart animations settle
             page.screenshot(path=str(out / name), full_page=full)
             print(f"wrote {out / name}")

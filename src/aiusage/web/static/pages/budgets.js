@@ -116,12 +116,27 @@
       el('span.muted', null, `(usually ${A.money(a.baseline_usd)}, ${ratio})`));
   }
 
-  A.page(async function refresh() {
-    const [b, alerts, forecast, anomalies] = await Promise.all([
-      A.api('/api/v1/budgets'), A.api('/api/v1/alerts?limit=50'),
+  /** Forecasts and spikes take longest (over a year of history, a second or more): they
+   *  are drawn when they come and never hold up the budgets and the alert log. */
+  function insights() {
+    document.body.dataset.loading = 'insights';
+    return Promise.all([
       A.api('/api/v1/forecast').catch(() => ({ forecasts: [] })),
       A.api('/api/v1/anomalies').catch(() => ({ anomalies: [] })),
-    ]);
+    ]).then(([forecast, anomalies]) => {
+      const fc = (forecast.forecasts || []).filter((f) => f.spent_usd > 0 || f.expected_usd);
+      A.fill('#forecast-table tbody', fc.map(forecastRow));
+      A.show('#forecast-empty', fc.length === 0);
+      const an = anomalies.anomalies || [];
+      A.fill('#anomalies', an.map(anomalyItem));
+      A.show('#anomalies-empty', an.length === 0);
+      const scopes = new Set(['all', ...(forecast.forecasts || []).map((f) => 'source:' + f.scope)]);
+      A.fill('#scopes', [...scopes].map((s) => el('option', { value: s })));
+    }).finally(() => { delete document.body.dataset.loading; });
+  }
+
+  A.page(async function refresh() {
+    const [b, alerts] = await Promise.all([A.api('/api/v1/budgets'), A.api('/api/v1/alerts?limit=50')]);
     budgets = b.budgets || [];
     A.fill('#budgets', budgets.map(budgetCard));
     A.show('#budgets-empty', budgets.length === 0);
@@ -132,14 +147,8 @@
     A.fill('#alerts-table tbody', log.map(alertRow));
     A.show('#alerts-empty', log.length === 0);
     A.$('#alerts-table').hidden = log.length === 0;
-    const fc = (forecast.forecasts || []).filter((f) => f.spent_usd > 0 || f.expected_usd);
-    A.fill('#forecast-table tbody', fc.map(forecastRow));
-    A.show('#forecast-empty', fc.length === 0);
-    const an = anomalies.anomalies || [];
-    A.fill('#anomalies', an.map(anomalyItem));
-    A.show('#anomalies-empty', an.length === 0);
-    const scopes = new Set(['all', ...(forecast.forecasts || []).map((f) => 'source:' + f.scope)]);
-    A.fill('#scopes', [...scopes].map((s) => el('option', { value: s })));
+    // Asked for after the fast part: the server answers one database query at a time.
+    insights();
   });
 
   A.$('#budget-form').addEventListener('submit', save);
