@@ -23,11 +23,6 @@ class Markers:
     health: tuple[tuple[str, str, int], ...] = ()  # (account, status, last attempt)
     config_ns: int = 0  # the config file's mtime
 
-    @property
-    def data(self) -> tuple[int, int, int, int]:
-        """What the stored numbers depend on (not the config, not health attempts)."""
-        return (self.events, self.observations, self.alerts, hash(self.health))
-
 
 def markers(app: App) -> Markers:
     db = app.store.db

@@ -211,7 +211,9 @@ def daily_cells(app: App, now_ms: int | None = None) -> DailyCells:
         since = local_midnight_ms(local_date(now, zone) - timedelta(days=RECENT_DAYS - 1), zone)
         if max_id > cells.max_id:
             first = db.scalar(
-                "SELECT MIN(ts_ms) FROM usage_events WHERE id > :m", {"m": cells.max_id}
+                # ts_ms + 0: walk the new ids, not the whole time index from its start
+                "SELECT MIN(ts_ms + 0) FROM usage_events WHERE id > :m",
+                {"m": cells.max_id},
             )
             db.commit()
             if first is not None:

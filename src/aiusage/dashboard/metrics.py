@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from aiusage.dashboard.changes import markers
 from aiusage.dashboard.daily import ZERO, Sums, add, daily_cells
-from aiusage.dashboard.overview import cached_budgets, cached_limits
+from aiusage.dashboard.standing import cached_budgets, cached_limits
 from aiusage.store.health import load_health
 
 if TYPE_CHECKING:
@@ -87,8 +87,10 @@ def samples(app: App, now_ms: int | None = None) -> dict[str, list[Sample]]:
     per_model: dict[tuple[str, str], float] = {}
     per_source: dict[str, Sums] = {}
     for by_key in cells.days.values():
-        for (source, model), s in by_key.items():
-            per_model[(source, model)] = per_model.get((source, model), 0.0) + s.cost
+        for key, s in by_key.items():
+            per_model[key] = per_model.get(key, 0.0) + s.cost
+    for per in cells.by_source.values():
+        for source, s in per.items():
             per_source[source] = add(per_source.get(source, ZERO), s)
     out: dict[str, list[Sample]] = {m.name: [] for m in METRICS}
     out["aiusage_cost_usd_total"] = [(k, round(v, 6)) for k, v in sorted(per_model.items())]

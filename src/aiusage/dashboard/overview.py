@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from aiusage.analytics.budgets import BudgetStatus
-from aiusage.analytics.limits import LimitRow
 from aiusage.analytics.timezones import local_date, parse_start_of_week, week_start
 from aiusage.dashboard.changes import Markers, markers
 from aiusage.dashboard.daily import ZERO, DailyCells, Sums, add, daily_cells, day_number, memo
 from aiusage.dashboard.shapes import Iso, finite, iso_in, window_label
+from aiusage.dashboard.standing import cached_budgets, cached_limits
 from aiusage.store.health import Health, load_health
 from aiusage.store.queries import observations_latest
 
@@ -52,24 +52,6 @@ class Card:
             self.status = status
             if message and not self.message:
                 self.message = message
-
-
-def cached_limits(app: App, marks: Markers, now_ms: int) -> list[LimitRow]:
-    return memo(
-        app,
-        "limits",
-        (marks.data, marks.config_ns, now_ms // 30_000),
-        lambda: app.limits(now_ms=now_ms).rows,
-    )
-
-
-def cached_budgets(app: App, marks: Markers, now_ms: int) -> list[BudgetStatus]:
-    return memo(
-        app,
-        "budgets",
-        (marks.data, marks.config_ns, now_ms // 60_000),
-        lambda: app.budgets.status(now_ms=now_ms),
-    )
 
 
 def latest_readings(app: App, marks: Markers) -> list[tuple[object, ...]]:

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from aiusage.dashboard.changes import markers
 from aiusage.dashboard.daily import memo
-from aiusage.dashboard.overview import cached_budgets, cached_limits
 from aiusage.dashboard.shapes import alert_json, budget_json, budget_status_json, iso_in
 from aiusage.dashboard.shapes import observation_json as obs_json
+from aiusage.dashboard.standing import cached_budgets, cached_limits
 from aiusage.errors import AiusageError, ConfigError
 from aiusage.records import Account
 
@@ -43,7 +43,7 @@ def limits(app: App, now_ms: int | None = None) -> dict[str, Any]:
     blocks = memo(
         app,
         "blocks",
-        (marks.data, now // 30_000),
+        (marks.events, now // 30_000),
         lambda: app.recent_blocks((), now),
     )
     recent = [b for b in blocks if b.is_active or b.start_ms >= now - RECENT_BLOCKS_MS]
