@@ -33,12 +33,33 @@
         a.hint && A.level(a.status) !== 'ok' ? el('div.muted', null, 'Fix: ', a.hint) : null),
       el('td.hide-phone', { title: A.dateTime(a.last_success) }, a.last_success ? A.rel(a.last_success) : 'never'),
       el('td', null, el('div.actions', null,
+        el('button', { type: 'button', onclick: () => edit(a), 'aria-label': `Edit ${a.name}` }, 'Edit'),
         actionButton('Test', base + '/test', a.name),
         a.enabled === false
           ? actionButton('Enable', base + '/enable', a.name, { toast: `${a.name} enabled` })
           : actionButton('Disable', base + '/disable', a.name, { toast: `${a.name} disabled` }),
         actionButton('Remove', base, a.name, { method: 'delete', danger: true, toast: `${a.name} removed`,
           confirm: `Remove the account ${a.name}? Its history stays in the database.` }))));
+  }
+
+  /** Fill the form from an account to change it: the key is never sent back, so it is
+   *  typed again (or left to its environment variable). */
+  function edit(a) {
+    const f = A.$('#account-form');
+    f.provider.value = a.provider;
+    providerHelp();
+    f.name.value = a.name;
+    delete f.name.dataset.auto;
+    f.base_url.value = a.base_url || '';
+    const secs = Number(a.interval) || 0;
+    f.interval.value = secs ? (secs % 60 ? `${secs}s` : `${secs / 60}m`) : '';
+    f.key_env.value = a.key && a.key.startsWith('env:') ? a.key.slice(4) : '';
+    f.key.value = '';
+    f.key.placeholder = a.key === 'keyring' ? 'type the key again to keep one in the keyring' : '';
+    A.fill('#add-h', `Change ${a.name}`);
+    f.querySelector('button[type=submit]').textContent = 'Save account';
+    f.key.focus();
+    f.scrollIntoView({ block: 'center' });
   }
 
   function providerHelp() {
@@ -65,7 +86,7 @@
     try {
       const res = await A.api('/api/v1/accounts', { method: 'POST', body });
       f.key.value = ''; // never kept in the page
-      A.toast(`Account ${body.name} added; collecting…`, 'ok', (res && res.warnings || []).join(' '));
+      A.toast(`Account ${body.name} saved; collecting…`, 'ok', (res && res.warnings || []).join(' '));
       // Its first collection now, not at the collector's next look at the config file.
       A.api('/api/v1/collect', { method: 'POST', body: { account: [body.name] } })
         .then((r) => {
@@ -75,6 +96,9 @@
           A.reload();
         }).catch(A.fail);
       f.reset();
+      A.fill('#add-h', 'Add an account');
+      f.querySelector('button[type=submit]').textContent = 'Add account';
+      f.key.placeholder = '';
       A.$('#a-name').dataset.auto = '1';
       providerHelp();
       A.reload();
