@@ -110,6 +110,10 @@ class DashboardApi:
     def add_account(self, new: NewAccount) -> dict[str, Any]:
         return views.add_account(self.app, new)
 
+    def replace_account(self, new: NewAccount) -> dict[str, Any]:
+        """Change an existing account (a new key, or none to keep the one it has)."""
+        return views.replace_account(self.app, new)
+
     def new_account(self, **fields: Any) -> NewAccount:
         """The add form's fields, checked (``key`` is write-only)."""
         from aiusage.dashboard.views import NewAccount

@@ -86,6 +86,18 @@ def test_account_lifecycle_against_a_fake_provider(api: Any, fake_openai: Any) -
     assert rows["openai-fake"]["status"] == "ok" and rows["openai-fake"]["key"] == "keyring"
     assert rows["openai-fake"]["interval"] == 300
 
+    # Edit: a new interval, the key left out (it stays in the keyring), still works.
+    changed = api.put(
+        "/api/v1/accounts/openai-fake",
+        json={"provider": "openai", "base_url": fake_openai.base_url, "interval": "10m"},
+    )
+    assert changed.status_code == 200, changed.text
+    rows = {a["name"]: a for a in api.get("/api/v1/accounts").json()["accounts"]}
+    assert rows["openai-fake"]["interval"] == 600 and rows["openai-fake"]["key"] == "keyring"
+    assert api.post("/api/v1/accounts/openai-fake/test").json()["ok"] is True
+    nowhere = api.put("/api/v1/accounts/nobody", json={"provider": "openai"})
+    assert nowhere.status_code == 404
+
     assert api.post("/api/v1/accounts/openai-fake/disable").json()["ok"]
     rows = {a["name"]: a for a in api.get("/api/v1/accounts").json()["accounts"]}
     assert rows["openai-fake"]["enabled"] is False and rows["openai-fake"]["status"] == "disabled"

@@ -113,14 +113,27 @@ def forecast(
                 f"{MAX_FORECAST_AWAY_DAYS // 365} years of today",
                 hint="e.g. since=2026-01-01&until=2026-12-31",
             )
-    report = app.insights.forecast(sources, project, period.lower(), since, until)
-    return report.to_json(iso_in(app.tz(None)))
+    marks = markers(app)
+    key = (marks.events, marks.config_ns, _now() // 60_000, period, since, until, sources, project)
+
+    def compute() -> dict[str, Any]:
+        report = app.insights.forecast(sources, project, period.lower(), since, until)
+        return report.to_json(iso_in(app.tz(None)))
+
+    return memo(app, "forecast", key, compute)  # a year of history: a second to fit
 
 
 def anomalies(
     app: App, days: int, hourly: bool, sensitivity: float | None, sources: tuple[str, ...]
 ) -> dict[str, Any]:
-    return app.insights.anomalies(sources, days, hourly, sensitivity).to_json()
+    marks = markers(app)
+    key = (marks.events, marks.config_ns, _now() // 60_000, days, hourly, sensitivity, sources)
+    return memo(
+        app,
+        "anomalies",
+        key,
+        lambda: app.insights.anomalies(sources, days, hourly, sensitivity).to_json(),
+    )
 
 
 def providers(app: App) -> dict[str, Any]:
@@ -199,6 +212,43 @@ def add_account(app: App, new: NewAccount) -> dict[str, Any]:
         options=dict(new.options or {}),
     )
     warnings = app.accounts.add(account, new.key or None)
+    return {"name": account.name, "provider": account.provider, "warnings": warnings}
+
+
+def replace_account(app: App, new: NewAccount) -> dict[str, Any]:
+    """Change an account in place (the edit form). A new ``key`` replaces the one in the
+    keyring; ``key_env`` switches to that variable (the keyring entry is removed); with
+    neither, the key stays where it was. Its history and enabled state stay."""
+    from aiusage.accounts import save_account
+    from aiusage.accounts_app import _url_warnings
+    from aiusage.app import parse_interval
+    from aiusage.paths import config_file
+    from aiusage.plugins import provider
+    from aiusage.secrets import delete_key, store_key
+
+    old = app.accounts.get(new.name)
+    if new.key and new.key_env:
+        raise ConfigError("give key or key_env, not both", hint="key goes to the OS keyring")
+    if provider(new.provider) is None:
+        raise ConfigError(
+            f"no provider named {new.provider!r}", hint="GET /api/v1/providers lists them"
+        )
+    account = Account(
+        name=new.name,
+        provider=new.provider,
+        base_url=new.base_url or None,
+        key_env=new.key_env or (None if new.key else old.key_env),
+        interval_s=parse_interval(new.interval, "interval") if new.interval else None,
+        enabled=old.enabled,
+        options=dict(new.options or {}),
+    )
+    warnings = _url_warnings(account.base_url)
+    if new.key:
+        store_key(account.name, new.key)
+    save_account(app.config.path or config_file(), account, replace_existing=True)
+    if new.key_env and not old.key_env:
+        delete_key(account.name)
+    app.config.accounts[account.name] = account
     return {"name": account.name, "provider": account.provider, "warnings": warnings}
 
 

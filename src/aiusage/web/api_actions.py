@@ -13,7 +13,14 @@ from fastapi import APIRouter, Body, HTTPException, Path, Request
 
 from aiusage.web import api_models as m
 from aiusage.web import api_replies as r
-from aiusage.web.api_inputs import NAME, AccountIn, BudgetIn, PauseIn, SettingsIn
+from aiusage.web.api_inputs import (
+    NAME,
+    AccountChange,
+    AccountIn,
+    BudgetIn,
+    PauseIn,
+    SettingsIn,
+)
 from aiusage.web.api_read import backend, settings_view
 
 router = APIRouter(prefix="/api/v1", tags=["actions"], responses={403: {"model": m.Error}})
@@ -82,6 +89,22 @@ async def add_account(request: Request, body: AccountIn) -> dict[str, Any]:
 
     def run(a: Any) -> dict[str, Any]:
         result: dict[str, Any] = a.dashboard.add_account(a.dashboard.new_account(**fields, key=key))
+        return result
+
+    return await backend(request).call(run)
+
+
+@router.put("/accounts/{name}", response_model=r.AccountAdded, responses=NOT_FOUND)
+async def replace_account(request: Request, name: Name, body: AccountChange) -> dict[str, Any]:
+    """Change an account (the edit form): provider, base URL, interval, options, and a
+    new ``key`` or ``key_env`` (leave both out to keep the key it has)."""
+    await _need_account(request, name)
+    fields = body.model_dump(exclude={"key"})
+    key = body.key.get_secret_value() if body.key is not None else None
+
+    def run(a: Any) -> dict[str, Any]:
+        new = a.dashboard.new_account(**fields, name=name, key=key)
+        result: dict[str, Any] = a.dashboard.replace_account(new)
         return result
 
     return await backend(request).call(run)

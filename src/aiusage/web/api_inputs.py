@@ -52,6 +52,17 @@ class AccountIn(Strict):
     options: dict[str, str] = Field(default_factory=dict, max_length=50)
 
 
+class AccountChange(Strict):
+    provider: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,62}$", description="openai, …")
+    base_url: str | None = Field(None, max_length=500)
+    key: SecretStr | None = Field(
+        None, max_length=4096, description="Write-only; leave out to keep the key it has."
+    )
+    key_env: str | None = Field(None, pattern=ENV_VAR, description="Read the key from this var.")
+    interval: str | None = Field(None, pattern=DURATION, description="90s, 5m, 1h.")
+    options: dict[str, str] = Field(default_factory=dict, max_length=50)
+
+
 class RuleIn(Strict):
     enabled: bool | None = None
     warning: float | None = Field(None, ge=0, le=1000)

@@ -108,7 +108,7 @@ async def forecast(
     --json`); since and/or until give a custom period (since alone: up to today; until
     alone: from the first of its month)."""
     sources = _sources(source)
-    return await backend(request).call(
+    return await backend(request).action(  # seconds on a year of history: beside the pages
         lambda a: a.dashboard.forecast(period, since, until, sources, project)
     )
 
@@ -123,7 +123,7 @@ async def anomalies(
 ) -> dict[str, Any]:
     """Spend spikes (as `aiusage anomalies --json`)."""
     sources = _sources(source)
-    return await backend(request).call(
+    return await backend(request).action(
         lambda a: a.dashboard.anomalies(days, hourly, sensitivity, sources)
     )
 
@@ -185,7 +185,7 @@ async def export(
             return str(a.dashboard.export_csv(rows)).encode()
         return msgspec.json.encode({"rows": rows})
 
-    body = await backend(request).call(build)
+    body = await backend(request).action(build)
     name = f"aiusage-{since or 'all'}-{until or 'now'}.{format}"
     media = "text/csv; charset=utf-8" if format == "csv" else "application/json"
     return Response(

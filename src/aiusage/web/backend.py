@@ -1,17 +1,20 @@
-"""The server's one App and the one thread that uses it.
+"""The server's Apps and the threads that use them.
 
-Why one thread: an App holds one database connection (sqlite3 connections belong to the
-thread that opened them; a psycopg connection serves one query at a time), and SQLite
-has one writer anyway. Requests are quick (the dashboard facade keeps its sums in
-memory), so they queue on this thread; slow actions that talk to providers (collect, an
-account test, alert delivery) run on a second pool with an App of their own, so a slow
-provider never stalls a page.
+Why threads that each keep an App: an App holds one database connection (sqlite3
+connections belong to the thread that opened them; a psycopg connection serves one query
+at a time) and its in-memory day sums. Page data runs on one database thread, so those
+sums are kept once and requests are quick; slow work (provider calls when collecting or
+testing an account, alert delivery, forecasts over a year) runs on two more threads with
+an App each, so it never stalls a page. Every App re-reads the config file when another
+process changed it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -22,50 +25,63 @@ T = TypeVar("T")
 log = logging.getLogger("aiusage.web")
 
 
+class _Lane:
+    """A thread pool whose threads each keep one App."""
+
+    def __init__(self, ctx: AppContext, threads: int, name: str) -> None:
+        self.ctx = ctx
+        self.threads = threads
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix=name)
+        self.local = threading.local()
+
+    def run(self, fn: Callable[[App], T]) -> T:
+        app: App | None = getattr(self.local, "app", None)
+        if app is None:
+            app = self.local.app = open_app(self.ctx)
+            self.local.config_ns = None
+        self.local.config_ns = app.dashboard.reload_config(self.local.config_ns)
+        return fn(app)
+
+    def close(self) -> None:
+        """Close each thread's App on its own thread (a barrier gives each one task)."""
+        barrier = threading.Barrier(self.threads)
+
+        def shut() -> None:
+            app = getattr(self.local, "app", None)
+            if app is not None:
+                self.local.app = None
+                app.close()
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=5)
+
+        done = [self.pool.submit(shut) for _ in range(self.threads)]
+        for future in done:
+            try:
+                future.result(timeout=10)
+            except Exception as exc:  # closing must not hide why we stop
+                log.warning("closing the database: %s", exc)
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+
 class Backend:
     def __init__(self, ctx: AppContext) -> None:
         self.ctx = ctx
-        self._db = ThreadPoolExecutor(1, thread_name_prefix="aiusage-db")
-        self._slow = ThreadPoolExecutor(2, thread_name_prefix="aiusage-action")
-        self._app: App | None = None
-        self._config_ns: int | None = None
-
-    def _with_app(self, fn: Callable[[App], T]) -> T:
-        if self._app is None:
-            self._app = open_app(self.ctx)
-        self._config_ns = self._app.dashboard.reload_config(self._config_ns)
-        return fn(self._app)
+        self._db = _Lane(ctx, 1, "aiusage-db")
+        self._slow = _Lane(ctx, 2, "aiusage-action")
 
     async def call(self, fn: Callable[[App], T]) -> T:
-        """Run ``fn(app)`` on the database thread (the config re-read if it changed)."""
-        return await asyncio.get_running_loop().run_in_executor(self._db, self._with_app, fn)
+        """Run ``fn(app)`` on the database thread."""
+        return await asyncio.get_running_loop().run_in_executor(self._db.pool, self._db.run, fn)
 
     def call_sync(self, fn: Callable[[App], T]) -> T:
         """``call`` from a thread without an event loop (start-up, shutdown)."""
-        return self._db.submit(self._with_app, fn).result()
+        return self._db.pool.submit(self._db.run, fn).result()
 
     async def action(self, fn: Callable[[App], T]) -> T:
-        """Run a slow ``fn(app)`` with a fresh App on the action pool (it reads the config
-        as it is now, and its own connection writes what it collects)."""
-
-        def run() -> T:
-            app = open_app(self.ctx)
-            try:
-                return fn(app)
-            finally:
-                app.close()
-
-        return await asyncio.get_running_loop().run_in_executor(self._slow, run)
+        """Run a slow ``fn(app)`` on an action thread, beside the pages."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._slow.pool, self._slow.run, fn)
 
     def close(self) -> None:
-        def shut(app: App) -> None:
-            app.close()
-
-        if self._app is not None:
-            try:
-                self._db.submit(shut, self._app).result(timeout=10)
-            except Exception as exc:  # closing must not hide why we stop
-                log.warning("closing the database: %s", exc)
-            self._app = None
-        self._db.shutdown(wait=False, cancel_futures=True)
-        self._slow.shutdown(wait=False, cancel_futures=True)
+        self._db.close()
+        self._slow.close()
