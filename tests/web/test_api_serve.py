@@ -87,6 +87,7 @@ def test_in_process_collector_and_live_events_from_another_writer(demo_home: Pat
             lines = stream.iter_lines()
             event = ""
             written = False
+            stopping = 0.0
             for line in lines:
                 if line.startswith("event: "):
                     event = line[7:]
@@ -95,10 +96,15 @@ def test_in_process_collector_and_live_events_from_another_writer(demo_home: Pat
                     if event == "hello" and not written:
                         _write_one(demo_home, "manual:live-test")
                         written = True
-                    if event == "usage":
-                        break
+                    if event == "usage" and not stopping:
+                        # SIGTERM with the stream open: it ends at once, not after
+                        # uvicorn's graceful timeout.
+                        server.proc.terminate()
+                        stopping = time.monotonic()
+            ended_after = time.monotonic() - stopping
         usage = [d for e, d in events if e == "usage"]
         assert usage and "manual:live-test" in usage[0]["sources"]  # type: ignore[operator]
+        assert ended_after < 2.5
     finally:
         _, err = server.stop()
     assert server.proc.returncode == 0, err[-2000:]

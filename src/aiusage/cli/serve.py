@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import sys
@@ -103,7 +104,7 @@ def serve(
         timeout_graceful_shutdown=3,
         lifespan="on",
     )
-    server = _server(config)
+    server = _server(config, api.state.broker.end_streams)
     out.print(f"aiusage dashboard on [bold]{url}[/] (API: {url}docs). Ctrl-C stops it.")
     if not loopback:
         out.print(
@@ -133,9 +134,11 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _server(config: Any) -> Any:
+def _server(config: Any, end_streams: Any) -> Any:
     """uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown, so the process would
-    die of the signal; like `aiusage daemon`, stop cleanly and exit 0 instead."""
+    die of the signal; like `aiusage daemon`, stop cleanly and exit 0 instead. Open
+    live-update streams are ended at once rather than after the graceful timeout."""
+    import asyncio
     import signal
     from types import FrameType
 
@@ -147,6 +150,8 @@ def _server(config: Any) -> Any:
                 self.force_exit = True  # a second Ctrl-C: stop waiting for open streams
             else:
                 self.should_exit = True
+            with contextlib.suppress(RuntimeError):  # no loop yet: nothing to end
+                asyncio.get_running_loop().call_soon_threadsafe(end_streams)
 
     return Server(config)
 

@@ -58,6 +58,7 @@ class Collector:
         self._lock = threading.Lock()
         self.state = "stopped"  # running | elsewhere | failed | stopped
         self.message = ""
+        self.logs_interval_s: float | None = settings.get("logs_interval_s", 60.0)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._main, name="aiusage-collector", daemon=True)

@@ -320,8 +320,9 @@ class DatabaseInfo(BaseModel):
 
 
 class CollectorState(BaseModel):
-    state: str
+    state: str  # running | elsewhere (another daemon collects) | failed | off | starting
     message: str
+    logs_interval_s: float | None = None
 
 
 class Settings(BaseModel):

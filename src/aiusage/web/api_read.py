@@ -150,7 +150,8 @@ async def settings_view(request: Request) -> dict[str, Any]:
     found = await backend(request).call(lambda a: a.dashboard.settings())
     collectors = request.app.state.collector
     if collectors:
-        state = {"state": collectors[0].state, "message": collectors[0].message}
+        c = collectors[0]
+        state = {"state": c.state, "message": c.message, "logs_interval_s": c.logs_interval_s}
     else:
         state = {"state": "off", "message": "serving only (--no-collect)"}
     return {**found, "collector": state}

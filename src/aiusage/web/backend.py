@@ -73,10 +73,6 @@ class Backend:
         """Run ``fn(app)`` on the database thread."""
         return await asyncio.get_running_loop().run_in_executor(self._db.pool, self._db.run, fn)
 
-    def call_sync(self, fn: Callable[[App], T]) -> T:
-        """``call`` from a thread without an event loop (start-up, shutdown)."""
-        return self._db.pool.submit(self._db.run, fn).result()
-
     async def action(self, fn: Callable[[App], T]) -> T:
         """Run a slow ``fn(app)`` on an action thread, beside the pages."""
         loop = asyncio.get_running_loop()

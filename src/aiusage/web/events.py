@@ -70,11 +70,18 @@ class Broker:
                 log.warning("live updates: %s", exc)
             await asyncio.sleep(self.poll_s)
 
-    async def close(self) -> None:
+    def end_streams(self) -> None:
+        """End every open stream now (the server is stopping: an open stream would hold
+        its graceful shutdown until the timeout)."""
         self._closed = True
         for queue in list(self.queues):
-            with contextlib.suppress(asyncio.QueueFull):
-                queue.put_nowait(CLOSED)
+            if queue.full():
+                with contextlib.suppress(asyncio.QueueEmpty):
+                    queue.get_nowait()
+            queue.put_nowait(CLOSED)
+
+    async def close(self) -> None:
+        self.end_streams()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
