@@ -127,6 +127,14 @@ class BudgetsApi:
             exhausts_on=None if limit is None else forecast_exhaustion(forecast, limit),
         )
 
+    @staticmethod
+    def as_json(item: Budget | BudgetStatus) -> dict[str, object]:
+        """A budget (or where it stands) as ``aiusage budgets --json`` and the web API
+        show it: one shape for both."""
+        from aiusage.dashboard.shapes import budget_json, budget_status_json
+
+        return budget_status_json(item) if isinstance(item, BudgetStatus) else budget_json(item)
+
     def scope(self, budget: Budget) -> Scope:
         """The store filter for a budget's scope (a provider: the sources it has records in)."""
         kind, value = budget.scope_kind, budget.scope_value

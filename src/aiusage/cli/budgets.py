@@ -40,7 +40,7 @@ def show(
         refresh(application, (), json_out, no_refresh)
         rows = application.budgets.status()
         if json_out:
-            dump({"budgets": [_status_json(s) for s in rows]})
+            dump({"budgets": [application.budgets.as_json(s) for s in rows]})
             return
         if not rows:
             out.print(f"No budgets yet. {ADD_ONE}")
@@ -124,7 +124,7 @@ def list_budgets(json_out: o.Json = False, database: o.Database = None) -> None:
     def body(application: App) -> None:
         budgets = application.budgets.all()
         if json_out:
-            dump({"budgets": [_budget_json(b) for b in budgets]})
+            dump({"budgets": [application.budgets.as_json(b) for b in budgets]})
             return
         if not budgets:
             out.print(f"No budgets yet. {ADD_ONE}")
@@ -192,43 +192,3 @@ def _count(value: float) -> str:
         if abs(value) >= size:
             return f"{value / size:,.1f}{suffix}"
     return f"{value:,.0f}"
-
-
-def _budget_json(b: Any) -> dict[str, Any]:
-    return {
-        "name": b.name,
-        "scope": b.scope,
-        "period": b.period,
-        "limit_usd": b.limit_usd,
-        "limit_tokens": b.limit_tokens,
-        "limit_requests": b.limit_requests,
-        "warn_percent": b.warn_percent,
-        "start": b.start.isoformat() if b.start else None,
-        "end": b.end.isoformat() if b.end else None,
-    }
-
-
-def _status_json(s: Any) -> dict[str, Any]:
-    return {
-        **_budget_json(s.budget),
-        "first_day": s.first_day.isoformat(),
-        "last_day": s.last_day.isoformat(),
-        "spent_usd": round(s.spent.usd, 6),
-        "spent_tokens": s.spent.tokens,
-        "spent_requests": s.spent.requests,
-        "unpriced_requests": s.spent.unpriced,
-        "left_usd": None if s.left_usd is None else round(s.left_usd, 6),
-        "percent": round(s.percent, 2),
-        "measures": {
-            k: {"used": used, "limit": limit, "percent": round(pct, 2)}
-            for k, (used, limit, pct) in s.measures.items()
-        },
-        "pace_percent": round(s.pace_percent, 2),
-        "ahead_of_pace": s.ahead,
-        "projected_usd": None if s.projected_usd is None else round(s.projected_usd, 6),
-        "projected_low": None if s.projected_low is None else round(s.projected_low, 6),
-        "projected_high": None if s.projected_high is None else round(s.projected_high, 6),
-        "projection_method": s.method,
-        "exhausts_on": None if s.exhausts_on is None else s.exhausts_on.isoformat(),
-        "state": s.state,
-    }
