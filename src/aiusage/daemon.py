@@ -115,14 +115,9 @@ class Daemon:
 
     def run_forever(self) -> None:
         """Hold the store's daemon lock and run until SIGINT or SIGTERM."""
-        import signal
 
         async def main() -> None:
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                # Windows has no signal handlers in asyncio: Ctrl-C still works there.
-                with contextlib.suppress(NotImplementedError, RuntimeError):
-                    loop.add_signal_handler(sig, self.stop.set)
+            stop_on_signals(self.stop)
             await self.run()
 
         with DaemonLock(self.app.store.url):
@@ -237,6 +232,17 @@ class Daemon:
         except TimeoutError:
             return False
         return True
+
+
+def stop_on_signals(stop: asyncio.Event) -> None:
+    """SIGINT and SIGTERM set ``stop`` (call inside the running loop). Windows has no
+    signal handlers in asyncio; Ctrl-C still works there."""
+    import signal
+
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
 
 
 def _log_result(result: AccountResult) -> None:

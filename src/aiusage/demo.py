@@ -167,17 +167,13 @@ def run_demo(app: App, fleet: Fleet, seed: int) -> None:
 def wait_forever(fleet: Fleet) -> None:
     """``aiusage fake-server``: serve until Ctrl-C or SIGTERM."""
     import asyncio
-    import signal
+
+    from aiusage.daemon import stop_on_signals
 
     stop = asyncio.Event()
 
     async def main() -> None:
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                loop.add_signal_handler(sig, stop.set)
-            except (NotImplementedError, RuntimeError):  # Windows: Ctrl-C still works
-                continue
+        stop_on_signals(stop)
         await stop.wait()
 
     try:
