@@ -7,13 +7,14 @@ spent is always computed from the store, never kept.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aiusage.accounts import NAME, read_toml, write_toml
 from aiusage.analytics.budgets import (
+    FORECAST_HISTORY_DAYS,
     Budget,
     BudgetStatus,
     Spend,
@@ -21,6 +22,7 @@ from aiusage.analytics.budgets import (
     parse_budget,
     period_bounds,
     status,
+    with_forecast,
 )
 from aiusage.analytics.timezones import local_midnight_ms, parse_start_of_week
 from aiusage.errors import ConfigError
@@ -29,8 +31,6 @@ from aiusage.store.queries import AggRow, UsageFilter, aggregate
 
 if TYPE_CHECKING:
     from aiusage.app import App
-
-HISTORY_DAYS = 70  # enough for weekday seasonality (the model wants 21 days or more)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +103,8 @@ class BudgetsApi:
     def _forecast(self, found: BudgetStatus, scope: Scope, tz: tzinfo) -> BudgetStatus:
         """The projection from the scope's daily history (weekday seasonality, trend), and
         the day the USD limit would be reached; the run rate when history is too short."""
-        from aiusage.analytics.forecast import forecast_exhaustion, forecast_period
-
         today = found.today
-        history = today - timedelta(days=HISTORY_DAYS)
+        history = today - timedelta(days=FORECAST_HISTORY_DAYS)
         per_source = self.app.insights.daily_spend(
             scope.sources, scope.project, min(history, found.first_day), today, tz, None
         )
@@ -114,18 +112,7 @@ class BudgetsApi:
         for days in per_source.values():
             for day, usd in days.items():
                 series[day] = series.get(day, 0.0) + usd
-        forecast = forecast_period(series, found.first_day, found.last_day, today)
-        if forecast.expected is None or today > found.last_day:
-            return found
-        limit = found.budget.limit_usd
-        return replace(
-            found,
-            projected_usd=max(forecast.expected, found.spent.usd),
-            projected_low=forecast.low,
-            projected_high=forecast.high,
-            method=forecast.method,
-            exhausts_on=None if limit is None else forecast_exhaustion(forecast, limit),
-        )
+        return with_forecast(found, series)
 
     @staticmethod
     def as_json(item: Budget | BudgetStatus) -> dict[str, object]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import calendar
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from aiusage.analytics.timezones import week_start as week_start_of
@@ -19,6 +20,8 @@ from aiusage.errors import ConfigError
 PERIODS = ("daily", "weekly", "monthly", "custom")
 SCOPES = ("all", "provider", "account", "agent", "source", "project")
 DEFAULT_WARN = 80.0
+#: Days of spend a budget's projection looks back on (weekday seasonality wants >= 21).
+FORECAST_HISTORY_DAYS = 70
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +134,26 @@ def status(budget: Budget, spent: Spend, today: date, first: date, last: date) -
         pace_percent=pace,
         projected_usd=projected,
         state=state,
+    )
+
+
+def with_forecast(found: BudgetStatus, series: Mapping[date, float]) -> BudgetStatus:
+    """The status with its projection from the scope's daily spend (weekday seasonality,
+    trend, an interval) and the day the USD limit would be reached; unchanged when the
+    history is too short or the period is over (the run rate stands)."""
+    from aiusage.analytics.forecast import forecast_exhaustion, forecast_period
+
+    forecast = forecast_period(series, found.first_day, found.last_day, found.today)
+    if forecast.expected is None or found.today > found.last_day:
+        return found
+    limit = found.budget.limit_usd
+    return replace(
+        found,
+        projected_usd=max(forecast.expected, found.spent.usd),
+        projected_low=forecast.low,
+        projected_high=forecast.high,
+        method=forecast.method,
+        exhausts_on=None if limit is None else forecast_exhaustion(forecast, limit),
     )
 
 

@@ -12,13 +12,19 @@ Project-scoped budgets need per-project sums, so those go the core's way.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from aiusage.analytics.blocks import build_blocks
-from aiusage.analytics.budgets import Budget, BudgetStatus, Spend, period_bounds, status
-from aiusage.analytics.forecast import forecast_exhaustion, forecast_period
+from aiusage.analytics.budgets import (
+    FORECAST_HISTORY_DAYS,
+    Budget,
+    BudgetStatus,
+    Spend,
+    period_bounds,
+    status,
+    with_forecast,
+)
 from aiusage.analytics.limits import LimitRow, estimated_rows, merge, official_rows
 from aiusage.analytics.timezones import parse_start_of_week
 from aiusage.dashboard.changes import Markers
@@ -31,7 +37,6 @@ if TYPE_CHECKING:
     from aiusage.app import App
 
 DAY_MS = 86_400_000
-HISTORY_DAYS = 70  # as budgets_app: enough for weekday seasonality
 P90_AGENTS = ("claude-code",)  # agents estimated from their own past blocks without a plan
 
 
@@ -107,23 +112,12 @@ def _status(app: App, cells: DailyCells, budget: Budget, today: date, week: int)
                 unpriced += s.unpriced
     found = status(budget, Spend(usd, tokens, requests, unpriced), today, first, last)
     series: dict[date, float] = {}
-    begin = min(today - timedelta(days=HISTORY_DAYS), first)
+    begin = min(today - timedelta(days=FORECAST_HISTORY_DAYS), first)
     for day, per in cells.sources_between(day_number(begin), day_number(today)).items():
         picked = [s.cost for source, s in per.items() if sources is None or source in sources]
         if picked:
             series[day_of(day)] = sum(picked)
-    forecast = forecast_period(series, first, last, today)
-    if forecast.expected is None or today > last:
-        return found
-    limit = budget.limit_usd
-    return replace(
-        found,
-        projected_usd=max(forecast.expected, found.spent.usd),
-        projected_low=forecast.low,
-        projected_high=forecast.high,
-        method=forecast.method,
-        exhausts_on=None if limit is None else forecast_exhaustion(forecast, limit),
-    )
+    return with_forecast(found, series)
 
 
 def _scope(app: App, cells: DailyCells, budget: Budget) -> set[str] | None:
