@@ -26,6 +26,7 @@ from datetime import time
 from aiusage.alerts.rules import CRITICAL, INFO, RANK, Condition
 from aiusage.alerts.settings import AlertSettings
 from aiusage.store.db import Database
+from aiusage.store.statements import upsert
 
 STATE_COLUMNS = (
     "alert_key",
@@ -36,12 +37,7 @@ STATE_COLUMNS = (
     "sent_severity",
     "value",
 )
-UPSERT_STATE = (
-    f"INSERT INTO alert_state ({', '.join(STATE_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in STATE_COLUMNS)}) "
-    "ON CONFLICT (alert_key) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in STATE_COLUMNS if c != "alert_key")
-)
+UPSERT_STATE = upsert("alert_state", STATE_COLUMNS, "alert_key")
 LOG_COLUMNS = ("ts_ms", "alert_key", "rule", "severity", "title", "body", "value", "threshold")
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiusage.records import Observation
 from aiusage.store.db import Database
+from aiusage.store.statements import upsert
 
 COLUMNS = (
     "account",
@@ -21,12 +22,7 @@ COLUMNS = (
     "retry_at_ms",
     "failures",
 )
-UPSERT = (
-    f"INSERT INTO account_health ({', '.join(COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in COLUMNS)}) "
-    "ON CONFLICT (account) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c != "account")
-)
+UPSERT = upsert("account_health", COLUMNS, "account")
 
 
 @dataclass(slots=True)

@@ -80,12 +80,20 @@ CURSOR_COLUMNS = (
     "malformed",
     "updated_ms",
 )
-UPSERT_CURSOR = (
-    f"INSERT INTO ingest_cursors ({', '.join(CURSOR_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in CURSOR_COLUMNS)}) "
-    "ON CONFLICT (path) DO UPDATE SET "
-    + ", ".join(f"{c} = excluded.{c}" for c in CURSOR_COLUMNS if c != "path")
-)
+
+
+def upsert(table: str, columns: tuple[str, ...], key: str) -> str:
+    """INSERT of every column (named parameters), replacing the other columns of the row
+    with the same ``key``: the portable form SQLite and PostgreSQL share."""
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(':' + c for c in columns)}) "
+        f"ON CONFLICT ({key}) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in columns if c != key)
+    )
+
+
+UPSERT_CURSOR = upsert("ingest_cursors", CURSOR_COLUMNS, "path")
 
 # A sidechain copy of a message that also exists outside the sidechain is a replay.
 # RETURNING gives the times of the rows it hid: only there must the rollup be rebuilt.
