@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,17 +13,7 @@ from aiusage.records import WINDOW_USED_PERCENT, Observation, UsageEvent
 from aiusage.store import open_store
 from aiusage.store.health import Health, save_health
 from aiusage.store.store import event_row
-
-
-def _cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "AIUSAGE_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "120"}
-    return subprocess.run(
-        [sys.executable, "-m", "aiusage", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+from clitools import run_cli
 
 
 def _seed(home: Path, now_ms: int) -> None:
@@ -77,7 +65,7 @@ def _seed(home: Path, now_ms: int) -> None:
 def test_check_notifies_once_and_logs(tmp_path: Path) -> None:
     home = tmp_path / "home"
     _seed(home, int(time.time() * 1000))
-    first = json.loads(_cli(home, "alerts", "check", "--json", "--no-refresh").stdout)
+    first = json.loads(run_cli(home, "alerts", "check", "--json", "--no-refresh").stdout)
     assert sorted(f["key"] for f in first["fired"]) == [
         "budget:daily",
         "limit:codex:primary",
@@ -87,24 +75,24 @@ def test_check_notifies_once_and_logs(tmp_path: Path) -> None:
     assert (
         severities["budget:daily"] == "critical" and severities["limit:codex:primary"] == "warning"
     )
-    again = json.loads(_cli(home, "alerts", "check", "--json", "--no-refresh").stdout)
+    again = json.loads(run_cli(home, "alerts", "check", "--json", "--no-refresh").stdout)
     assert again["fired"] == [] and len(again["active"]) == 3
-    log = json.loads(_cli(home, "alerts", "--json").stdout)["alerts"]
+    log = json.loads(run_cli(home, "alerts", "--json").stdout)["alerts"]
     assert len(log) == 3 and {e["status"] for e in log} == {"logged"}
-    table = _cli(home, "alerts").stdout
+    table = run_cli(home, "alerts").stdout
     assert "Budget daily exceeded (130%)" in table and "Fix: create a new Admin key" in table
 
 
 def test_pause_holds_notifications_until_resumed(tmp_path: Path) -> None:
     home = tmp_path / "home"
     _seed(home, int(time.time() * 1000))
-    assert "paused until" in _cli(home, "alerts", "pause", "2h").stdout
-    held = json.loads(_cli(home, "alerts", "check", "--json", "--no-refresh").stdout)
+    assert "paused until" in run_cli(home, "alerts", "pause", "2h").stdout
+    held = json.loads(run_cli(home, "alerts", "check", "--json", "--no-refresh").stdout)
     assert held["fired"] == [] and len(held["active"]) == 3
-    assert _cli(home, "alerts", "resume").returncode == 0
-    after = json.loads(_cli(home, "alerts", "check", "--json", "--no-refresh").stdout)
+    assert run_cli(home, "alerts", "resume").returncode == 0
+    after = json.loads(run_cli(home, "alerts", "check", "--json", "--no-refresh").stdout)
     assert len(after["fired"]) == 3  # pending alerts fire once the pause ends
-    assert "No alerts yet" in _cli(tmp_path / "empty", "alerts").stdout
+    assert "No alerts yet" in run_cli(tmp_path / "empty", "alerts").stdout
 
 
 def test_a_spend_spike_today_alerts(tmp_path: Path) -> None:
@@ -127,7 +115,7 @@ def test_a_spend_spike_today_alerts(tmp_path: Path) -> None:
     ]
     store.write([event_row(e, e.reported_cost_usd) for e in events])
     store.close()
-    fired = json.loads(_cli(home, "alerts", "check", "--json", "--no-refresh").stdout)["fired"]
+    fired = json.loads(run_cli(home, "alerts", "check", "--json", "--no-refresh").stdout)["fired"]
     assert [f["key"] for f in fired] == ["spike:codex"]
     assert fired[0]["title"] == "Spend spike on codex: $45.00 today"
 
@@ -157,7 +145,7 @@ def test_fired_alerts_reach_every_channel_and_the_log_says_how(tmp_path: Path) -
             HOOK_URL=f"{url}/ok", BROKEN_URL=f"{url}/down", HOOK_SECRET="s3cret-hook-key"
         )
         try:
-            fired = json.loads(_cli(home, "alerts", "check", "--json", "--no-refresh").stdout)
+            fired = json.loads(run_cli(home, "alerts", "check", "--json", "--no-refresh").stdout)
         finally:
             for name in ("HOOK_URL", "BROKEN_URL", "HOOK_SECRET"):
                 os.environ.pop(name)
@@ -172,7 +160,7 @@ def test_fired_alerts_reach_every_channel_and_the_log_says_how(tmp_path: Path) -
     ]
     assert signed and all(r.headers["x-aiusage-signature"].startswith("sha256=") for r in signed)
     assert sum(r.path == "/down" for r in receiver.requests) == 3 * 2  # retried, then given up
-    log = {e["key"]: e for e in json.loads(_cli(home, "alerts", "--json").stdout)["alerts"]}
+    log = {e["key"]: e for e in json.loads(run_cli(home, "alerts", "--json").stdout)["alerts"]}
     assert log["budget:daily"]["status"] == "partial"
     assert log["budget:daily"]["delivery"]["hook"] == "ok"
     assert log["budget:daily"]["delivery"]["pager"] == "ok"

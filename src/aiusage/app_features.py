@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from aiusage.dashboard_app import DashboardApi
     from aiusage.insights_app import InsightsApi
     from aiusage.notify_app import NotifyApi
+    from aiusage.retention_app import RetentionApi
+    from aiusage.service_app import ServiceApi
 
 
 class Features:
@@ -69,3 +71,17 @@ class Features:
         from aiusage.notify_app import NotifyApi
 
         return NotifyApi(cast("App", self))
+
+    @property
+    def retention(self) -> RetentionApi:
+        """How long raw records are kept; pruning older ones (totals stay)."""
+        from aiusage.retention_app import RetentionApi
+
+        return RetentionApi(cast("App", self))
+
+    @property
+    def service(self) -> ServiceApi:
+        """The daemon as a background service: install, uninstall, status."""
+        from aiusage.service_app import ServiceApi
+
+        return ServiceApi(cast("App", self))

@@ -89,6 +89,19 @@ SETTINGS += (
         "Base URL of ChatGPT for codex_usage_api (default https://chatgpt.com).",
     ),
 )
+SETTINGS += (
+    Setting(
+        "retention",
+        None,
+        "AIUSAGE_RETENTION",
+        "How long raw records are kept: 400d, 52w or 2y (at least 30d); default: forever. "
+        "The daemon and `aiusage serve` prune older usage events, limit readings and alert "
+        "log entries once a day (`aiusage prune` does it now). Totals are kept, so reports, "
+        "history, budgets and forecasts stay complete; per-session detail before the cutoff "
+        "goes.",
+    ),
+)
+MIN_RETENTION_DAYS = 30
 BOOLEAN_SETTINGS = frozenset({"claude_oauth_usage", "codex_usage_api"})
 #: Tables of the config file besides the settings, each parsed by its own code.
 TABLES = frozenset(
@@ -121,6 +134,8 @@ class Config:
     codex_usage_api: bool = False
     claude_oauth_base_url: str | None = None
     codex_usage_base_url: str | None = None
+    #: Days of raw records to keep (None: forever), from the ``retention`` setting.
+    retention_days: int | None = None
     path: Path | None = None
 
 
@@ -171,6 +186,7 @@ def load_config(path: Path | None = None) -> Config:
         codex_usage_api=values["codex_usage_api"],
         claude_oauth_base_url=values["claude_oauth_base_url"],
         codex_usage_base_url=values["codex_usage_base_url"],
+        retention_days=parse_retention(values["retention"]),
         timezone=values["timezone"],
         start_of_week=str(values["start_of_week"]).lower(),
         cost_mode=str(values["cost_mode"]).lower(),
@@ -217,6 +233,28 @@ def _agent_paths(raw: Any, path: Path) -> dict[str, list[Path]]:
             raise ConfigError(f"[agents] {agent} in {path} must be a list of folders", hint=hint)
         out[str(agent)] = [path.parent / Path(d).expanduser() for d in items]
     return out
+
+
+def parse_retention(value: Any) -> int | None:
+    """``400d``, ``52w``, ``2y`` or a number of days → days; empty or ``forever`` → None."""
+    text = str(value if value is not None else "").strip().lower()
+    if text in ("", "forever", "never", "none", "0"):
+        return None
+    hint = 'e.g. retention = "400d" (days d, weeks w or years y), or remove it to keep all'
+    unit = text[-1] if text[-1] in "dwy" else "d"
+    number = text[:-1] if text[-1] in "dwy" else text
+    if not number.isdigit():
+        raise ConfigError(
+            f"retention must be a number of days, weeks or years, not {value!r}", hint=hint
+        )
+    days = int(number) * {"d": 1, "w": 7, "y": 365}[unit]
+    if days < MIN_RETENTION_DAYS:
+        raise ConfigError(
+            f"retention {value!r} is shorter than {MIN_RETENTION_DAYS} days: budgets, "
+            "limits and forecasts need a month of records",
+            hint=hint,
+        )
+    return days
 
 
 def _boolean(name: str, value: Any) -> bool:

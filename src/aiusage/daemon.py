@@ -112,6 +112,7 @@ class Daemon:
         self._tasks: dict[str, tuple[Account, asyncio.Task[None]]] = {}
         self._gate = asyncio.Semaphore(self.options.concurrency)
         self._pricer = app.pricer()
+        self._retention_days = app.config.retention_days  # re-read with the accounts
 
     def run_forever(self) -> None:
         """Hold the store's daemon lock and run until SIGINT or SIGTERM."""
@@ -131,6 +132,7 @@ class Daemon:
         try:
             while not self.stop.is_set():
                 self._sync_tasks(self._accounts())
+                self._prune_if_due()
                 await self._wait(self.options.reload_s)
         finally:
             for _, task in self._tasks.values():
@@ -155,6 +157,7 @@ class Daemon:
             return {name: account for name, (account, _) in self._tasks.items()}
         self.app.config.accounts.clear()
         self.app.config.accounts.update(config.accounts)
+        self._retention_days = config.retention_days
         return {n: a for n, a in config.accounts.items() if a.enabled}
 
     def _sync_tasks(self, wanted: dict[str, Account]) -> None:
@@ -224,6 +227,23 @@ class Daemon:
                 self.alert_checks += 1
             except Exception as exc:  # a broken rule or channel never stops collection
                 log.warning("alerts: %s", exc)
+
+    def _prune_if_due(self) -> None:
+        """Apply the configured retention once a day (a failure is logged, not fatal)."""
+        try:
+            pruned = self.app.retention.prune_if_due(days=self._retention_days)
+        except Exception as exc:
+            log.warning("pruning old records: %s", exc)
+            return
+        if pruned is not None and pruned.counts.total:
+            c = pruned.counts
+            log.info(
+                "pruned records older than %d days: %d usage events, %d readings, %d alerts",
+                pruned.days,
+                c.usage_events,
+                c.observations,
+                c.alert_log,
+            )
 
     async def _wait(self, seconds: float) -> bool:
         """Sleep up to ``seconds``; True when the daemon was asked to stop meanwhile."""

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from aiusage.app import App, parse_interval
 from aiusage.cli import options as o
-from aiusage.cli.common import dump, err, iso_in, out, shown_in, with_app
+from aiusage.cli.common import dump, err, human_bytes, iso_in, out, shown_in, with_app
 from aiusage.records import Account
 
 accounts_app = typer.Typer(
@@ -352,12 +352,7 @@ def _amount(value: float, unit: str) -> str:
     if unit == "USD":
         return f"${value:,.2f}"
     if unit == "bytes":
-        size, suffix = value, "B"
-        for suffix in ("B", "KiB", "MiB", "GiB", "TiB"):
-            if abs(size) < 1024 or suffix == "TiB":
-                break
-            size /= 1024
-        return f"{size:,.1f} {suffix}" if suffix != "B" else f"{size:,.0f} B"
+        return human_bytes(value)
     if unit == "%":
         return f"{value:.1f}%"
     number = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"

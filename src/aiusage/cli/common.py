@@ -99,3 +99,15 @@ def shown_in(zone: tzinfo, now_ms: int | None = None) -> Shown:
         return when.strftime("%Y-%m-%d %H:%M")
 
     return shown
+
+
+def human_bytes(value: float | None) -> str:
+    """4.8 GiB, 512 B; an em dash for unknown."""
+    if value is None:
+        return "—"
+    size, suffix = float(value), "B"
+    for suffix in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(size) < 1024 or suffix == "TiB":
+            break
+        size /= 1024
+    return f"{size:,.1f} {suffix}" if suffix != "B" else f"{size:,.0f} B"

@@ -141,8 +141,11 @@ def _register_command_groups() -> None:
         insights,
         limits,
         notify,
+        prune,
         serve,
         sources,
+        top,
+        tray,
     )
 
     modules = (
@@ -156,8 +159,11 @@ def _register_command_groups() -> None:
         insights,
         limits,
         notify,
+        prune,
         serve,
         sources,
+        top,
+        tray,
     )
     for module in modules:
         module.register(app)

@@ -10,13 +10,13 @@ the file is rewritten, so the page can never write a file aiusage would refuse t
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aiusage.accounts import format_interval, read_toml, write_toml
 from aiusage.alerts.settings import RULES, AlertSettings, parse_alerts
 from aiusage.analytics.timezones import parse_start_of_week, resolve_tz
 from aiusage.errors import ConfigError
+from aiusage.store import retention
 
 if TYPE_CHECKING:
     from aiusage.app import App
@@ -59,8 +59,8 @@ def view(app: App) -> dict[str, Any]:
         "cost_mode": app._mode(ReportOptions()).value,
         "alerts": alerts_json(app.alerts.settings),
         "notifiers": notifiers,
-        "database": {"url": app.store.shown_url, "size_bytes": database_size(app)},
-        "retention_days": None,  # everything is kept; pruning is not implemented yet
+        "database": {"url": app.store.shown_url, "size_bytes": retention.database_size(app.store)},
+        "retention": retention_json(app),
         "config_file": str(app.config.path) if app.config.path else None,
         "env_overrides": sorted(
             name
@@ -70,28 +70,34 @@ def view(app: App) -> dict[str, Any]:
     }
 
 
-def database_size(app: App) -> int | None:
-    db = app.store.db
-    if db.is_postgres:
-        size = db.scalar("SELECT pg_database_size(current_database())")
-        db.commit()
-        return int(size) if size is not None else None
-    from aiusage.store.db import sqlite_path
+def retention_json(app: App) -> dict[str, Any]:
+    from aiusage.dashboard.shapes import iso_in
 
-    path = sqlite_path(db.url)
-    if path == ":memory:":
+    iso = iso_in(app.tz(None))
+    state = app.retention.state()
+    return {
+        "setting": retention_setting(app),
+        "days": state["days"],
+        "oldest_event": iso(state["oldest_event_ms"]),
+        "pruned_before": iso(state["pruned_before_ms"]),
+        "last_prune": iso(state["last_prune_ms"]),
+    }
+
+
+def retention_setting(app: App) -> str | None:
+    """The retention as written (``400d``), from the environment or the file."""
+    if os.environ.get("AIUSAGE_RETENTION"):
+        return os.environ["AIUSAGE_RETENTION"]
+    if app.config.retention_days is None or app.config.path is None:
         return None
-    return sum(
-        Path(path + suffix).stat().st_size
-        for suffix in ("", "-wal")
-        if Path(path + suffix).exists()
-    )
+    value = read_toml(app.config.path).get("retention")
+    return None if value is None else str(value)
 
 
 def update(app: App, changes: dict[str, Any]) -> list[str]:
-    """Apply ``timezone``, ``start_of_week`` and ``alerts`` changes to the config file;
-    returns warnings (an environment variable that overrides the file)."""
-    from aiusage.config import load_config
+    """Apply ``timezone``, ``start_of_week``, ``alerts`` and ``retention`` changes to the
+    config file; returns warnings (an environment variable that overrides the file)."""
+    from aiusage.config import load_config, parse_retention
     from aiusage.paths import config_file
 
     path = app.config.path or config_file()
@@ -114,6 +120,14 @@ def update(app: App, changes: dict[str, Any]) -> list[str]:
     if changes.get("alerts") is not None:
         doc["alerts"] = _alerts_table(doc.get("alerts", {}), changes["alerts"])
         parse_alerts(doc["alerts"], "settings")
+    if "retention" in changes:
+        value = str(changes["retention"] or "").strip().lower()
+        if parse_retention(value) is None:
+            doc.pop("retention", None)
+        else:
+            doc["retention"] = value
+        if os.environ.get("AIUSAGE_RETENTION"):
+            warnings.append("AIUSAGE_RETENTION is set and overrides the file's retention")
     write_toml(path, doc)
     app.config = load_config(path)
     return warnings

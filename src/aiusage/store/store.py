@@ -9,6 +9,7 @@ from typing import Any
 
 from aiusage.records import Observation, UsageEvent
 from aiusage.store.db import SCHEMA_HEAD, Database, redact_url
+from aiusage.store.retention import FLOOR_META
 from aiusage.store.statements import (
     BUCKET_MS,
     CURSOR_COLUMNS,
@@ -108,7 +109,14 @@ class Store:
         cursors: Iterable[Cursor] = (),
         hide_pending: bool = False,
     ) -> None:
-        """Events, observations and the cursors that say they were read — all or nothing."""
+        """Events, observations and the cursors that say they were read — all or nothing.
+
+        Events older than the prune floor are dropped: their totals are already in the
+        rollup (see store/retention.py)."""
+        if events:
+            floor = self._prune_floor()
+            if floor:
+                events = [e for e in events if int(e["ts_ms"]) >= floor]
         obs_rows = [observation_row(o) for o in observations]
         cursor_rows = [_cursor_row(c) for c in cursors]
         with self.db.transaction():
@@ -194,6 +202,7 @@ class Store:
         if not dirty:
             return
         lo_ms, hi_ms = (int(x) for x in dirty.split(":"))
+        lo_ms = max(lo_ms, self._prune_floor())  # below it the rollup is all there is
         lo = lo_ms - lo_ms % BUCKET_MS
         hi = hi_ms - hi_ms % BUCKET_MS + BUCKET_MS
         with self.db.transaction():
@@ -234,6 +243,10 @@ class Store:
         return result
 
     # -- meta and price cache -----------------------------------------------------------
+    def _prune_floor(self) -> int:
+        value = self.db.scalar("SELECT value FROM meta WHERE name = :n", {"n": FLOOR_META})
+        return int(value) if value else 0
+
     def meta(self, name: str) -> str | None:
         value = self.db.scalar("SELECT value FROM meta WHERE name = :n", {"n": name})
         self.db.commit()

@@ -19,6 +19,7 @@ from aiusage.web.api_inputs import (
     AccountIn,
     BudgetIn,
     PauseIn,
+    PruneIn,
     SettingsIn,
 )
 from aiusage.web.api_read import backend, settings_view
@@ -152,10 +153,25 @@ async def collect(
 
 @router.put("/settings", response_model=r.SettingsSaved)
 async def update_settings(request: Request, body: SettingsIn) -> dict[str, Any]:
-    """Change the safe subset: time zone, week start, alert settings."""
+    """Change the safe subset: time zone, week start, alert settings, retention."""
     changes = body.model_dump(exclude_unset=True)  # null clears a setting; absent keeps it
     warnings = await backend(request).call(lambda a: a.dashboard.update_settings(changes))
     return {"warnings": warnings, "settings": await settings_view(request)}
+
+
+@router.post("/prune", response_model=r.Pruned)
+async def prune(request: Request, body: PruneIn | None = None) -> dict[str, Any]:
+    """Delete raw records older than N days (default: the configured retention). Daily
+    totals stay, so history and budgets are unchanged; ``dry_run`` only counts."""
+    req = body or PruneIn.model_validate({})
+
+    def run(a: Any) -> dict[str, Any]:
+        api = a.retention
+        if req.dry_run:
+            return dict(api.preview(req.older_than_days).to_dict())
+        return dict(api.prune(req.older_than_days, vacuum=req.vacuum).to_dict())
+
+    return await backend(request).call(run)
 
 
 @router.post(

@@ -93,3 +93,17 @@ class SettingsIn(Strict):
     )
     start_of_week: WEEKDAY | None = None
     alerts: AlertsIn | None = None
+    retention: str | None = Field(
+        None,
+        pattern=r"^\s*$|^\s*(forever|\d{1,5}\s*[dwy]?)\s*$",
+        description="Keep raw records this long: 400d, 52w, 2y (at least 30d); "
+        "empty, null or 'forever': keep everything.",
+    )
+
+
+class PruneIn(Strict):
+    older_than_days: int | None = Field(
+        None, ge=30, le=36500, description="Default: the configured retention."
+    )
+    dry_run: bool = Field(False, description="Count what would go; delete nothing.")
+    vacuum: bool = Field(False, description="Then give the space back to the disk (SQLite).")

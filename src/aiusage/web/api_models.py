@@ -319,6 +319,14 @@ class DatabaseInfo(BaseModel):
     size_bytes: int | None
 
 
+class RetentionState(BaseModel):
+    setting: str | None  # as the config file says it ("400d"), None: keep everything
+    days: int | None
+    oldest_event: str | None
+    pruned_before: str | None  # raw records before this were pruned (totals kept)
+    last_prune: str | None
+
+
 class CollectorState(BaseModel):
     state: str  # running | elsewhere (another daemon collects) | failed | off | starting
     message: str
@@ -333,7 +341,7 @@ class Settings(BaseModel):
     alerts: dict[str, Any]
     notifiers: list[Notifier]
     database: DatabaseInfo
-    retention_days: int | None
+    retention: RetentionState
     config_file: str | None
     env_overrides: list[str]
     collector: CollectorState

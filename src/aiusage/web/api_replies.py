@@ -75,6 +75,20 @@ class SettingsSaved(BaseModel):
     settings: Settings
 
 
+class Pruned(BaseModel):
+    older_than_days: int
+    before_ms: int
+    before: str
+    dry_run: bool
+    usage_events: int
+    observations: int
+    alert_log: int
+    total: int
+    size_before_bytes: int | None
+    size_after_bytes: int | None
+    vacuumed: bool
+
+
 class Imported(BaseModel):
     rows: int
     added: int

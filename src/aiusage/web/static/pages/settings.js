@@ -108,6 +108,9 @@
     A.$('#s-tz').value = s.timezone_setting ?? s.timezone ?? '';
     A.$('#s-tz').placeholder = `the system's (${s.timezone})`;
     A.$('#s-sow').value = (s.start_of_week || 'monday').toLowerCase();
+    const ret = s.retention || {};
+    A.$('#s-retention').value = ret.setting || '';
+    A.$('#p-days').value = ret.days || 400;
     A.fill('#alerts-form', fields(s.alerts || {}, []),
       el('div.field.wide.actions', null, el('button.primary', { type: 'submit' }, 'Save alert settings')));
   }
@@ -121,11 +124,16 @@
     A.fill('#s-notes', [s.config_file ? `Saved to ${s.config_file}.` : '',
       ...(s.env_overrides || []).map((v) => ` ${v} is set in the environment and wins over the file.`)].join(''));
     A.fill('#s-cost', s.cost_mode || '—');
-    A.fill('#s-retention', s.retention_days ? `${A.int(s.retention_days)} days` : 'kept for ever');
-    const db = s.database || {};
+    const db = s.database || {}, ret = s.retention || {};
+    const dd = (text, cls = '') => el(`dd${cls}`, { style: { marginLeft: 0, overflowWrap: 'anywhere' } }, text);
+    const when = (iso) => (iso ? `${A.date(iso)} (${A.rel(iso)})` : '—');
     A.fill('#database',
-      el('dt.muted', null, 'Location'), el('dd.mono', { style: { marginLeft: 0, overflowWrap: 'anywhere' } }, db.url || '—'),
-      el('dt.muted', null, 'Size'), el('dd', { style: { marginLeft: 0 } }, bytes(db.size_bytes)));
+      el('dt.muted', null, 'Location'), dd(db.url || '—', '.mono'),
+      el('dt.muted', null, 'Size'), dd(bytes(db.size_bytes)),
+      el('dt.muted', null, 'Retention'), dd(ret.days ? `${A.int(ret.days)} days` : 'everything is kept'),
+      el('dt.muted', null, 'Oldest record'), dd(when(ret.oldest_event)),
+      el('dt.muted', null, 'Last pruned'), dd(ret.last_prune
+        ? `${when(ret.last_prune)}; raw records before ${A.date(ret.pruned_before)} are gone` : 'never'));
     const channels = s.notifiers || [];
     A.fill('#notifiers-table tbody', channels.map((n) => el('tr', null, el('td', null, n.name),
       el('td', null, n.kind), el('td.mono', { style: { overflowWrap: 'anywhere' } }, n.target || ''),
@@ -147,7 +155,32 @@
     const tz = A.$('#s-tz').value.trim(), sow = A.$('#s-sow').value;
     if (current && tz !== (current.timezone_setting ?? current.timezone ?? '')) body.timezone = tz;
     if (current && sow !== (current.start_of_week || '').toLowerCase()) body.start_of_week = sow;
+    const ret = A.$('#s-retention').value.trim();
+    if (current && ret !== ((current.retention || {}).setting || '')) body.retention = ret;
     put(body, 'Settings');
+  });
+  /** Ask the server what a prune would remove (dry_run), or do it. */
+  async function prune(dryRun) {
+    const days = Number(A.$('#p-days').value);
+    if (!(days >= 30)) { A.fill('#prune-preview', 'Give at least 30 days.'); return null; }
+    const r = await A.api('/api/v1/prune', { method: 'POST', body: { older_than_days: days, dry_run: dryRun, vacuum: !dryRun } });
+    const what = `${A.int(r.usage_events)} usage events, ${A.int(r.observations)} readings and ${A.int(r.alert_log)} alert log entries`;
+    A.fill('#prune-preview', dryRun
+      ? (r.total ? `Would delete ${what} from before ${A.date(r.before)}.` : `Nothing is older than ${A.int(days)} days.`)
+      : `Deleted ${what}; the database is now ${bytes(r.size_after_bytes)} (was ${bytes(r.size_before_bytes)}).`);
+    return r;
+  }
+  A.$('#prune-preview-btn').addEventListener('click', () => prune(true).catch(A.fail));
+  A.$('#prune-form').addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      const preview = await prune(true);
+      if (!preview || !preview.total) return;
+      if (!window.confirm(`Delete ${A.int(preview.total)} raw records from before ${A.date(preview.before)}? Totals are kept.`)) return;
+      await prune(false);
+      A.toast('Pruned');
+      A.reload();
+    } catch (e) { A.fail(e); }
   });
   A.$('#alerts-form').addEventListener('submit', (ev) => {
     ev.preventDefault();

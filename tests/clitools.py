@@ -1,0 +1,20 @@
+"""Running the real CLI as a user does: a subprocess with its own AIUSAGE_HOME."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_cli(home: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """``python -m aiusage ARGS`` with ``home`` as AIUSAGE_HOME, no colour, 120 columns."""
+    env = {**os.environ, "AIUSAGE_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "120"}
+    return subprocess.run(
+        [sys.executable, "-m", "aiusage", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
