@@ -118,6 +118,20 @@ def test_account_lifecycle_against_a_fake_provider(api: Any, fake_openai: Any) -
     )
     assert secret_option.status_code == 400 and "env" in secret_option.json()["hint"]
 
+    # Options the edit form does not show are kept unless the change names them.
+    with_options = api.post(
+        "/api/v1/accounts",
+        json={"provider": "vllm", "name": "gpu", "options": {"watts": "300", "usd_per_kwh": "0.3"}},
+    )
+    assert with_options.status_code == 201, with_options.text
+    assert api.put("/api/v1/accounts/gpu", json={"provider": "vllm", "interval": "2m"}).is_success
+    rows = {a["name"]: a for a in api.get("/api/v1/accounts").json()["accounts"]}
+    assert rows["gpu"]["options"] == {"watts": "300", "usd_per_kwh": "0.3"}
+    assert rows["gpu"]["interval"] == 120
+    api.put("/api/v1/accounts/gpu", json={"provider": "vllm", "options": {}})
+    rows = {a["name"]: a for a in api.get("/api/v1/accounts").json()["accounts"]}
+    assert rows["gpu"]["options"] == {}
+
 
 def test_a_failing_account_test_says_why_without_an_error_status(api: Any) -> None:
     failed = api.post("/api/v1/accounts/openai-work/test").json()

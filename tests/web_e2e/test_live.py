@@ -50,12 +50,18 @@ def test_add_account_watch_it_live_set_a_budget_see_the_alert_export_csv(
         expect(row.locator(".badge")).to_have_text("disabled")
         row.get_by_role("button", name="Enable router").click()
         expect(row.locator(".badge")).to_have_text("ok")
-        # Edit fills the form back, all but the key, which is typed again.
+        # Edit fills the form back, all but the key; saving with the key left empty keeps it.
         row.get_by_role("button", name="Edit router").click()
         expect(accounts.locator("#add-h")).to_have_text("Change router")
         assert accounts.input_value("#a-name") == "router"
         assert accounts.input_value("#a-base") == fake.base_url + "/api/v1"
         assert accounts.input_value("#a-key") == ""
+        accounts.fill("#a-interval", "10m")
+        accounts.get_by_role("button", name="Save account").click()
+        expect(row).to_contain_text("every 10 min")
+        expect(accounts.locator("#add-h")).to_have_text("Add an account")
+        row.get_by_role("button", name="Test router").click()
+        expect(accounts.locator("#toasts .toast").last).to_contain_text("management key")
 
         # The overview fills in from the event stream, without a reload.
         card = overview.locator("[data-card=router]")

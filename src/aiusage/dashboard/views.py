@@ -218,7 +218,8 @@ def add_account(app: App, new: NewAccount) -> dict[str, Any]:
 def replace_account(app: App, new: NewAccount) -> dict[str, Any]:
     """Change an account in place (the edit form). A new ``key`` replaces the one in the
     keyring; ``key_env`` switches to that variable (the keyring entry is removed); with
-    neither, the key stays where it was. Its history and enabled state stay."""
+    neither, the key stays where it was. Options left out (None) stay; its history and
+    enabled state stay."""
     from aiusage.accounts import save_account
     from aiusage.accounts_app import _url_warnings
     from aiusage.app import parse_interval
@@ -240,7 +241,7 @@ def replace_account(app: App, new: NewAccount) -> dict[str, Any]:
         key_env=new.key_env or (None if new.key else old.key_env),
         interval_s=parse_interval(new.interval, "interval") if new.interval else None,
         enabled=old.enabled,
-        options=dict(new.options or {}),
+        options=dict(old.options if new.options is None else new.options),
     )
     warnings = _url_warnings(account.base_url)
     if new.key:

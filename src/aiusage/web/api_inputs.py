@@ -60,7 +60,9 @@ class AccountChange(Strict):
     )
     key_env: str | None = Field(None, pattern=ENV_VAR, description="Read the key from this var.")
     interval: str | None = Field(None, pattern=DURATION, description="90s, 5m, 1h.")
-    options: dict[str, str] = Field(default_factory=dict, max_length=50)
+    options: dict[str, str] | None = Field(
+        None, max_length=50, description="Replaces the options; leave out to keep them."
+    )
 
 
 class RuleIn(Strict):

@@ -3,6 +3,7 @@
   'use strict';
   const A = window.aiusage, el = A.el;
   let providers = {};
+  let editing = null; // the account the form changes (PUT), or null to add one (POST)
 
   function providerList(d) {
     // The API may answer a list, or {"providers": list-or-map}: take whichever comes.
@@ -42,9 +43,10 @@
           confirm: `Remove the account ${a.name}? Its history stays in the database.` }))));
   }
 
-  /** Fill the form from an account to change it: the key is never sent back, so it is
-   *  typed again (or left to its environment variable). */
+  /** Fill the form from an account to change it. The key is never sent back: leave the
+   *  field empty to keep the key it has, or type a new one. */
   function edit(a) {
+    editing = a.name;
     const f = A.$('#account-form');
     f.provider.value = a.provider;
     providerHelp();
@@ -55,7 +57,7 @@
     f.interval.value = secs ? (secs % 60 ? `${secs}s` : `${secs / 60}m`) : '';
     f.key_env.value = a.key && a.key.startsWith('env:') ? a.key.slice(4) : '';
     f.key.value = '';
-    f.key.placeholder = a.key === 'keyring' ? 'type the key again to keep one in the keyring' : '';
+    f.key.placeholder = a.key ? 'leave empty to keep the current key' : '';
     A.fill('#add-h', `Change ${a.name}`);
     f.querySelector('button[type=submit]').textContent = 'Save account';
     f.key.focus();
@@ -83,8 +85,17 @@
     for (const k of ['key', 'key_env', 'base_url', 'interval']) if (f[k].value.trim()) body[k] = f[k].value.trim();
     const button = f.querySelector('button[type=submit]');
     button.disabled = true;
+    const change = editing !== null && editing === body.name;
     try {
-      const res = await A.api('/api/v1/accounts', { method: 'POST', body });
+      let res;
+      if (change) {
+        delete body.name; // in the path; the key only when a new one was typed
+        res = await A.api('/api/v1/accounts/' + encodeURIComponent(editing), { method: 'PUT', body });
+        body.name = editing;
+      } else {
+        res = await A.api('/api/v1/accounts', { method: 'POST', body });
+      }
+      editing = null;
       f.key.value = ''; // never kept in the page
       A.toast(`Account ${body.name} saved; collecting…`, 'ok', (res && res.warnings || []).join(' '));
       // Its first collection now, not at the collector's next look at the config file.
