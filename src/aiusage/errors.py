@@ -4,6 +4,7 @@ AiusageError
 ├── ConfigError          the config file or an option is invalid
 ├── StoreError           the database cannot be opened, migrated or written
 │   └── StoreBusyError   another aiusage holds the write lock for too long
+├── ServiceError         installing or removing the background service failed
 └── SourceError          one source failed; the others carry on
     ├── SourceAuthError         credentials missing, unreadable, expired or refused (401/403)
     │   └── SourceForbiddenError    403: the key is valid but lacks a right (an admin key)
@@ -39,6 +40,10 @@ class StoreError(AiusageError):
 
 class StoreBusyError(StoreError):
     default_hint = "another aiusage process is writing; try again in a moment"
+
+
+class ServiceError(AiusageError):
+    default_hint = "run `aiusage daemon` in a terminal to see whether it starts"
 
 
 class SourceError(AiusageError):
