@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, tzinfo
 from itertools import pairwise
 from pathlib import Path
@@ -198,6 +198,13 @@ class App(Features):
     # -- reports ------------------------------------------------------------------------
     def tz(self, name: str | None) -> tzinfo:
         return resolve_tz(name or self.config.timezone)
+
+    def use_timezone(self, name: str | None) -> None:
+        """Group days in ``name`` from now on (a long-running front end's --tz; the views
+        take the configured zone). Unknown names raise ConfigError."""
+        if name:
+            self.tz(name)
+            self.config = replace(self.config, timezone=name)
 
     def tz_name(self, name: str | None) -> str:
         tz = self.tz(name)
