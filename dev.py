@@ -6,8 +6,9 @@
 
 Setting up means: find uv (on PATH, else install it into .venv-tools/ with pip),
 then `uv sync --frozen --all-extras` into .venv/. The tests get a throwaway
-PostgreSQL (see scripts/pg.py) unless AIUSAGE_TEST_POSTGRES_URL is already set, and
-the browser tests a Chromium (see scripts/browser.py; installed with apt-get when root).
+PostgreSQL (see scripts/pg.py) unless AIUSAGE_TEST_POSTGRES_URL is already set, the
+browser tests a Chromium (see scripts/browser.py; installed with apt-get when root), and
+the tray's tests Qt's system libraries (scripts/qtlibs.py, likewise).
 """
 
 from __future__ import annotations
@@ -152,6 +153,13 @@ def test(pytest_args: Sequence[str]) -> int:
         # before linting, and fail with the fix rather than skip those tests.
         env[browser.ENV_VAR] = str(browser.ensure_chromium())
     except browser.BrowserError as exc:
+        log(f"error: {exc}")
+        return 1
+    import qtlibs  # scripts/qtlibs.py
+
+    try:
+        qtlibs.ensure_qt()  # the tray's tests run Qt offscreen: its system libraries and a font
+    except qtlibs.QtLibsError as exc:
         log(f"error: {exc}")
         return 1
 

@@ -65,6 +65,8 @@ def tray(
     options = TrayOptions(chosen, float(every), collect, host, port)
     try:
         code = run(o.app_context(database), options)
+    except KeyboardInterrupt:  # Ctrl-C while waiting for the panel
+        raise typer.Exit(130) from None
     except TrayUnavailable as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(3) from None

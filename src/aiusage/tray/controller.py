@@ -56,8 +56,10 @@ class TrayController(QObject):
 
         self.icon = QSystemTrayIcon()
         self.menu = QMenu()
-        self.header = self.menu.addAction("aiusage")
-        self.header.setEnabled(False)
+        self.header = self.menu.addAction("aiusage", self.open_dashboard)
+        bold = self.header.font()
+        bold.setBold(True)
+        self.header.setFont(bold)
         self.menu.addSeparator()
         self.sources_end = self.menu.addSeparator()
         self.source_actions: list[QAction] = []

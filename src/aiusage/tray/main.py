@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import signal
 import sys
+import time
 from dataclasses import dataclass
 
 from PySide6.QtCore import QTimer
@@ -27,6 +28,8 @@ NO_TRAY = (
     "  Other desktops: add a system tray (status notifier) area to the panel.\n"
     "  Meanwhile `aiusage serve --open` shows the same in a browser."
 )
+TRAY_WAIT_S = 30.0  # at login the panel may come up after us
+HEADLESS = ("offscreen", "minimal")  # Qt platforms where no tray can ever appear
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +51,7 @@ def run(ctx: AppContext, options: TrayOptions) -> int:
     assert isinstance(qt, QApplication)
     qt.setApplicationName("aiusage")
     qt.setQuitOnLastWindowClosed(False)  # the menu is no window worth living for
-    if not QSystemTrayIcon.isSystemTrayAvailable():
+    if not _tray_appears(qt, 0.0 if qt.platformName() in HEADLESS else TRAY_WAIT_S):
         raise TrayUnavailable(NO_TRAY)
     backend = Backend(ctx, collecting=options.collect)
     collector = None
@@ -65,6 +68,19 @@ def run(ctx: AppContext, options: TrayOptions) -> int:
     controller.start()
     _quit_on_signals(controller)
     return qt.exec()
+
+
+def _tray_appears(qt: QApplication, timeout_s: float) -> bool:
+    """Wait up to ``timeout_s`` for a system tray: started at login, we may be up before
+    the panel (XFCE starts both at once; tint2 takes 15 s without a window manager). Qt
+    learns of a tray from the display server's events, so they are processed meanwhile."""
+    deadline = time.monotonic() + timeout_s
+    while not QSystemTrayIcon.isSystemTrayAvailable():
+        if time.monotonic() >= deadline:
+            return False
+        qt.processEvents()
+        time.sleep(0.1)
+    return True
 
 
 def _quit_on_signals(controller: TrayController) -> None:
