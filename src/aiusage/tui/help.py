@@ -32,8 +32,9 @@ rate of the source's active 5-hour block.
 far with a projection to its end at the current rate, and how full its limit is
 (official readings when the agent reports them, else an estimate from your history).
 
-The view refreshes when the collector writes to the store (this process, `aiusage
-daemon` or `aiusage serve`), and countdowns tick every second."""
+The view refreshes when the collector writes to the store (this process, aiusage
+daemon or aiusage serve), and countdowns tick every second. The status message of
+the row under the cursor shows under the table."""
 
 
 class HelpScreen(ModalScreen[None]):

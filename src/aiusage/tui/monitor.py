@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from typing import ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from textual import work
 from textual.app import App, ComposeResult
@@ -21,12 +21,13 @@ from textual.containers import Container, Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.widgets import DataTable, Footer, Static
 
-from aiusage.app import AiusageError, AppContext
+from aiusage.app import AppContext
 from aiusage.tui import chart, panels
 from aiusage.tui.feed import Collecting, Feed
 from aiusage.tui.model import METRICS, PERIODS, SORTS, Snapshot, View, cycle, sorted_rows
 from aiusage.tui.widgets import Pane, SourcesTable
 
+T = TypeVar("T")
 Clock = Callable[[], int]  # epoch milliseconds
 # Classes set on the screen by its size (monitor.tcss says what each one hides).
 WIDTHS = [(0, "-narrow"), (100, "-wide")]
@@ -76,7 +77,8 @@ class TopApp(App[None]):
         self.snap: Snapshot | None = None
         self.loaded_ms = 0
         self.loads = 0  # how many times the whole view was read (tests watch it)
-        self.note = ""
+        self.note = ""  # what the monitor is doing ('collecting…')
+        self.error = ""  # why the last read failed, until one succeeds
         self.collector: Collecting | None = None
 
     # -- layout ------------------------------------------------------------------------
@@ -111,11 +113,8 @@ class TopApp(App[None]):
     async def reload(self) -> None:
         """Read the whole view again (on the data thread) and redraw it."""
         view, now = self.view, self.clock()
-        try:
-            snap = await self.feed.call(self.feed.snapshot(view, now))
-        except AiusageError as exc:
-            self.note = f"error: {exc}"
-            self.draw_topbar()
+        snap = await self.read(self.feed.snapshot(view, now))
+        if snap is None:
             return
         self.snap, self.loaded_ms = snap, now
         self.loads += 1
@@ -127,8 +126,8 @@ class TopApp(App[None]):
         from aiusage.tui.model import load_chart
 
         view, now = self.view, self.clock()
-        new = await self.feed.call(lambda app: load_chart(app, view, now))
-        if self.snap is not None:
+        new = await self.read(lambda app: load_chart(app, view, now))
+        if new is not None and self.snap is not None:
             self.snap = replace(self.snap, chart=new)
             self.draw_chart()
 
@@ -136,17 +135,28 @@ class TopApp(App[None]):
         """Reload when the store changed (or ``reload_s`` passed: limits move with time)."""
         if self.snap is None:
             return
-        try:
-            changed = await self.feed.call(self.feed.changes)
-        except AiusageError as exc:
-            self.note = f"error: {exc}"
-            self.draw_topbar()
+        changed = await self.read(self.feed.changes)
+        if changed is None:
             return
         for severity, title in changed.alerts:
             level: SeverityLevel = "error" if severity == "critical" else "warning"
             self.notify(title, title="alert", severity=level)
         if changed.any or self.clock() - self.loaded_ms >= self.reload_s * 1000:
             self.reload()
+
+    async def read(self, fn: Callable[[Any], T]) -> T | None:
+        """``fn(app)`` on the data thread. A failure (the database went away, a config
+        error) goes to the top bar and the monitor keeps running: the next poll retries."""
+        try:
+            result = await self.feed.call(fn)
+        except Exception as exc:
+            self.error = str(exc) or type(exc).__name__
+            self.draw_topbar()
+            return None
+        if self.error:
+            self.error = ""
+            self.draw_topbar()
+        return result
 
     def start_collector(self) -> None:
         """The daemon's loop on a thread; when ``aiusage daemon`` already collects into
@@ -169,7 +179,8 @@ class TopApp(App[None]):
 
     def draw_topbar(self) -> None:
         now = self.clock()
-        bar = panels.topbar(self.snap, now, self.collector_state(), self.note, self.size.width)
+        note = f"error: {self.error}" if self.error else self.note
+        bar = panels.topbar(self.snap, now, self.collector_state(), note, self.size.width)
         self.query_one("#topbar", Static).update(bar)
 
     def draw(self) -> None:
@@ -180,11 +191,20 @@ class TopApp(App[None]):
         self.draw_topbar()
         table = self.query_one(SourcesTable)
         table.fill(sorted_rows(snap.rows, self.view), snap, self.clock(), self.size.width)
-        table.border_title, table.border_subtitle = panels.table_titles(self.view)
+        self.draw_titles()
         self.draw_block()
         self.query_one("#budgets", Pane).show(lambda w, h: panels.budgets(snap.budgets, w))
         self.query_one("#alerts", Pane).show(lambda w, h: panels.alerts(snap, self.clock()))
         self.draw_chart()
+
+    def draw_titles(self) -> None:
+        table = self.query_one(SourcesTable)
+        name = table.selected()
+        row = next((r for r in self.snap.rows if r.name == name), None) if self.snap else None
+        table.border_title, table.border_subtitle = panels.table_titles(self.view, row)
+
+    def on_data_table_row_highlighted(self) -> None:
+        self.draw_titles()
 
     def draw_block(self) -> None:
         snap, view = self.snap, self.view
@@ -215,7 +235,8 @@ class TopApp(App[None]):
         self.query_one("#alerts", Pane).refresh()
 
     def on_resize(self) -> None:
-        self.draw()
+        # after the new size is laid out: the table's columns depend on it
+        self.call_after_refresh(self.draw)
 
     # -- keys ------------------------------------------------------------------------
     def action_period(self) -> None:
@@ -252,12 +273,10 @@ class TopApp(App[None]):
     async def action_collect(self) -> None:
         self.note = "collecting…"
         self.draw_topbar()
-        try:
-            said = await self.feed.call(self.feed.collect_now)
-        except AiusageError as exc:
-            said = f"error: {exc}"
+        said = await self.read(self.feed.collect_now)
         self.note = ""
-        self.notify(said, title="refreshed", timeout=4)
+        if said is not None:
+            self.notify(said, title="refreshed", timeout=4)
         self.reload()
 
     def action_help(self) -> None:

@@ -101,10 +101,14 @@ def topbar(snap: Snapshot | None, now_ms: int, collector: str, note: str, width:
     return text
 
 
-def table_titles(view: View) -> tuple[str, str]:
-    """The sources table's border title and subtitle: what is shown, in what order."""
+def table_titles(view: View, row: SourceRow | None = None) -> tuple[str, str]:
+    """The sources table's border title and subtitle: what is shown, in what order, and
+    what is wrong with the row under the cursor (its status message)."""
     shown = f"Sources · {view.source} only (a: all)" if view.source else "Sources"
-    return shown, f"s source · o sort: {SORT_LABELS.get(view.sort, view.sort)}"
+    keys = f"s source · o sort: {SORT_LABELS.get(view.sort, view.sort)}"
+    if row is not None and row.message:
+        keys = f"{row.name}: {f.clip(row.message, 60)} · {keys}"
+    return shown, keys
 
 
 def block(blocks: list[Block], view: View, now_ms: int, width: int, snap: Snapshot) -> Text:
@@ -113,13 +117,13 @@ def block(blocks: list[Block], view: View, now_ms: int, width: int, snap: Snapsh
     shown = [b for b in blocks if view.source is None or b.agent == view.source]
     if not shown:
         who = view.source or "any source"
-        return Text(f"No active 5-hour block for {who}: nothing used in the last 5 hours.", "dim")
+        return Text(f"No active block: {who} used nothing in the last 5 hours.", "dim")
     b, others = shown[0], shown[1:]
     bar_w = max(6, min(40, width - 30))
     text = Text(no_wrap=True, overflow="ellipsis")
     text.append(f"{b.agent}", style="bold")
     text.append(f"  {f.clock(b.start, now_ms)} → {f.clock(b.end, now_ms)}", style="dim")
-    text.append(f"  {b.requests:,} requests\n", style="dim")
+    text.append(f"  {b.requests:,} request{'' if b.requests == 1 else 's'}\n", style="dim")
     span = max(1, ms(b.end) - ms(b.start))
     gone = min(1.0, max(0.0, (now_ms - ms(b.start)) / span))
     _line(text, "Time", f.bar(gone, bar_w, "blue"))
@@ -158,14 +162,17 @@ def _limit(text: Text, w: Window, bar_w: int, now_ms: int, snap: Snapshot) -> No
     text.append(f" {used:3.0f}%", style=style)
     if w.kind == "estimated" and w.limit_tokens:
         text.append(f" of ~{f.count(w.limit_tokens)} (est.)", style="dim")
-    text.append("\n")
+    text.append("\n" + " " * 7)
     if w.exhausts is not None and (w.resets is None or w.exhausts < w.resets):
-        text.append(" " * 7)
         text.append(
             f"→ full {f.clock(w.exhausts, now_ms)}, in {f.until(w.exhausts, now_ms)} "
             "(before the reset)\n",
             style="bold red",
         )
+    elif w.resets is not None:
+        text.append(f"resets {f.clock(w.resets, now_ms)}, in {f.until(w.resets, now_ms)}\n", "dim")
+    else:
+        text.append("no reset time reported\n", style="dim")
 
 
 def budgets(items: list[Budget], width: int) -> Text:
