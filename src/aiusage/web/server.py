@@ -83,7 +83,13 @@ def create_app(
                 await asyncio.get_running_loop().run_in_executor(None, c.stop)
             backend.close()
 
-    api = FastAPI(
+    from fastapi_offline import FastAPIOffline
+
+    # The API docs' Swagger UI and ReDoc from files in the package, not a CDN: /docs
+    # works offline and sends nothing to a third party.
+    api = FastAPIOffline(
+        static_url="/static/docs",
+        favicon_url="/static/favicon.svg",
         title="aiusage",
         version=package_version(),
         summary="How much you use and spend on AI, how close you are to your limits.",
