@@ -180,14 +180,16 @@ class DashboardApi:
 
     def reload_config(self, seen_ns: int | None) -> int:
         """Re-read the config file when it changed on disk since ``seen_ns`` (another
-        process edited it); returns its modification time to pass next time."""
+        process edited it); returns a stamp of its modification to pass next time."""
         from aiusage.config import load_config
 
         path = self.app.config.path
         try:
-            stamp = path.stat().st_mtime_ns if path is not None else 0
+            st = path.stat() if path is not None else None
         except OSError:
-            stamp = 0
+            st = None
+        # The size too: two writes within one clock tick of the file system share an mtime.
+        stamp = hash((st.st_mtime_ns, st.st_size)) if st is not None else 0
         if seen_ns is not None and seen_ns != stamp:
             self.app.config = load_config(path)
         return stamp

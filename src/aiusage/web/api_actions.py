@@ -140,6 +140,27 @@ async def remove_account(request: Request, name: Name) -> dict[str, Any]:
     return {"ok": True, "message": f"removed {name}; its key is gone from the keyring"}
 
 
+@router.post("/notifiers/{name}/test", response_model=r.ChannelTest, responses=NOT_FOUND)
+async def test_channel(request: Request, name: Name) -> dict[str, Any]:
+    """Send a sample alert through one notification channel (its retries included) and
+    say whether it arrived; a failure is a 200 with ``ok`` false, its reason and a fix."""
+    if not await backend(request).call(lambda a: name in a.notify.configs()):
+        raise missing("notification channel", name, "GET /api/v1/settings lists them")
+
+    def run(a: Any) -> dict[str, Any]:
+        result = a.notify.test(name)
+        message = f"sample alert sent to {name}" if result.ok else (result.error or "failed")
+        return {
+            "channel": name,
+            "ok": result.ok,
+            "attempts": result.attempts,
+            "message": message,
+            "hint": result.hint or "",
+        }
+
+    return await backend(request).action(run)
+
+
 @router.post("/collect", response_model=r.Collected)
 async def collect(
     request: Request,

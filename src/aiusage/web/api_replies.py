@@ -50,6 +50,14 @@ class AccountTest(BaseModel):
     hint: str
 
 
+class ChannelTest(BaseModel):
+    channel: str
+    ok: bool
+    attempts: int
+    message: str
+    hint: str
+
+
 class Done(BaseModel):
     ok: bool = True
     message: str = ""

@@ -38,7 +38,9 @@ class _Lane:
         app: App | None = getattr(self.local, "app", None)
         if app is None:
             app = self.local.app = open_app(self.ctx)
-            self.local.config_ns = None
+            # The context may carry the config as the server read it at start: compare
+            # with the file now (no stamp equals -1), so an edit since is not missed.
+            self.local.config_ns = -1
         self.local.config_ns = app.dashboard.reload_config(self.local.config_ns)
         return fn(app)
 

@@ -37,11 +37,15 @@ class Broker:
         self.queues: set[asyncio.Queue[tuple[str, dict[str, Any]]]] = set()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        #: Set once the poller has its first markers: a change made after a stream's
+        #: "hello" is then always newer than the baseline, so it is never missed.
+        self.baseline = asyncio.Event()
 
     def subscribe(self) -> asyncio.Queue[tuple[str, dict[str, Any]]]:
         queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue(QUEUE_SIZE)
         self.queues.add(queue)
         if self._task is None or self._task.done():
+            self.baseline = asyncio.Event()
             self._task = asyncio.create_task(self._poll())
         return queue
 
@@ -68,12 +72,14 @@ class Broker:
                 raise
             except Exception as exc:  # the database may be busy or gone for a moment
                 log.warning("live updates: %s", exc)
+            self.baseline.set()
             await asyncio.sleep(self.poll_s)
 
     def end_streams(self) -> None:
         """End every open stream now (the server is stopping: an open stream would hold
         its graceful shutdown until the timeout)."""
         self._closed = True
+        self.baseline.set()  # a stream still waiting for it ends too
         for queue in list(self.queues):
             if queue.full():
                 with contextlib.suppress(asyncio.QueueEmpty):
@@ -108,6 +114,7 @@ async def events(request: Request) -> StreamingResponse:
     async def stream() -> AsyncIterator[bytes]:
         queue = broker.subscribe()
         try:
+            await broker.baseline.wait()
             yield b"retry: 3000\n" + frame("hello", {"poll_s": broker.poll_s})
             while not broker.closed:
                 try:

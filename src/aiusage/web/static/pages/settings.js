@@ -137,7 +137,9 @@
     const channels = s.notifiers || [];
     A.fill('#notifiers-table tbody', channels.map((n) => el('tr', null, el('td', null, n.name),
       el('td', null, n.kind), el('td.mono', { style: { overflowWrap: 'anywhere' } }, n.target || ''),
-      el('td.hide-phone', null, n.min_severity || 'info'), el('td', null, n.enabled === false ? 'no' : 'yes'))));
+      el('td.hide-phone', null, n.min_severity || 'info'), el('td', null, n.enabled === false ? 'no' : 'yes'),
+      el('td', null, el('button', { type: 'button', 'aria-label': `Send a test alert to ${n.name}`,
+        onclick: (ev) => testChannel(n.name, ev.currentTarget) }, 'Send test')))));
     A.$('#notifiers-table').hidden = channels.length === 0;
     A.show('#notifiers-empty', channels.length === 0);
     const list = accounts.accounts || [];
@@ -159,6 +161,15 @@
     if (current && ret !== ((current.retention || {}).setting || '')) body.retention = ret;
     put(body, 'Settings');
   });
+  /** A sample alert through one channel; the answer says whether it arrived and why not. */
+  async function testChannel(name, button) {
+    button.disabled = true;
+    try {
+      const r = await A.api(`/api/v1/notifiers/${encodeURIComponent(name)}/test`, { method: 'POST' });
+      A.toast(r.ok ? `Test alert sent to ${name}` : `${name}: ${r.message}`, r.ok ? 'ok' : 'error', r.hint);
+    } catch (e) { A.fail(e); } finally { button.disabled = false; }
+  }
+
   /** Ask the server what a prune would remove (dry_run), or do it. */
   async function prune(dryRun) {
     const days = Number(A.$('#p-days').value);
