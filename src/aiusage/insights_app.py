@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 HOUR_MS = 3_600_000
 TOTAL = "total"
+#: (first day, last day) -> source -> local day -> USD
+DailySpend = Callable[[date, date], dict[str, dict[date, float]]]
 PERIODS = ("month", "week", "day")
 
 
@@ -128,14 +130,22 @@ class InsightsApi:
         tz: str | None = None,
         mode: str | None = None,
         now_ms: int | None = None,
+        daily: DailySpend | None = None,
+        windows: Sequence[LimitRow] | None = None,
     ) -> ForecastReport:
-        """Each source's and the total's expected spend at the end of the period."""
+        """Each source's and the total's expected spend at the end of the period.
+
+        ``daily`` (first, last day → spend per source per day) and ``windows`` (the limit
+        rows) let a caller that keeps them in memory, the dashboard, skip the queries."""
         zone = self.app.tz(tz)
         now = now_ms if now_ms is not None else int(time.time() * 1000)
         today = local_date(now, zone)
         name, start, end = self._period(period, since, until, today)
         first = min(start, today) - timedelta(days=MAX_HISTORY + 1)
-        per_source = self.daily_spend(sources, project, first, max(end, today), zone, mode)
+        if daily is None:
+            per_source = self.daily_spend(sources, project, first, max(end, today), zone, mode)
+        else:
+            per_source = daily(first, max(end, today))
         report = ForecastReport(name, start, end, today, self.app.tz_name(tz))
         total: dict[date, float] = {}
         for source, series in sorted(per_source.items()):
@@ -145,10 +155,9 @@ class InsightsApi:
         report.rows.append(ScopeForecast(TOTAL, forecast_period(total, start, end, today)))
         if project is None:
             wanted = set(self._sources(sources))
+            rows = self.app.limits(now_ms=now).rows if windows is None else windows
             report.windows = [
-                r
-                for r in self.app.limits(now_ms=now).rows
-                if r.burn_rate is not None and (not wanted or r.source in wanted)
+                r for r in rows if r.burn_rate is not None and (not wanted or r.source in wanted)
             ]
         return report
 

@@ -133,8 +133,13 @@ def test_cli_shaped_views_equal_the_cli_json(api: Any, database_url: str) -> Non
     assert _timeless(limits["windows"]) == _timeless(cli_limits["limits"])
     assert limits["blocks"] and {"agent", "start", "end", "is_active"} <= set(limits["blocks"][0])
 
-    forecast = api.get("/api/v1/forecast").json()
-    assert forecast["forecasts"][-1]["scope"] == "total"
+    # The dashboard forecasts from its in-memory day sums; the CLI from a rollup query.
+    for params, flags in (({}, ()), ({"source": "codex"}, ("--source", "codex"))):
+        forecast = api.get("/api/v1/forecast", params=params).json()
+        assert forecast["forecasts"][-1]["scope"] == "total"
+        cli_forecast = _cli(database_url, "forecast", "--json", "--no-refresh", *flags)
+        assert _expected(forecast) == _expected(cli_forecast)
+        assert len(_expected(forecast)) == (2 if params else 4)
     anomalies = api.get("/api/v1/anomalies", params={"days": 10}).json()
     assert anomalies["granularity"] == "day" and anomalies["days"] == 10
     providers = {p["name"]: p for p in api.get("/api/v1/providers").json()["providers"]}
@@ -200,6 +205,13 @@ def test_every_metric_is_documented() -> None:
     docs = (Path(__file__).resolve().parents[2] / "docs" / "configuration.md").read_text()
     for metric in METRICS:
         assert f"`{metric.name}`" in docs, f"{metric.name} missing from docs/configuration.md"
+
+
+def _expected(report: dict[str, Any]) -> dict[str, tuple[Any, ...]]:
+    return {
+        r["scope"]: (r["spent_usd"], r["expected_usd"], r["low_usd"], r["high_usd"], r["method"])
+        for r in report["forecasts"]
+    }
 
 
 def _timeless(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -16,6 +16,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from itertools import product
 from typing import Any
 
@@ -220,14 +221,7 @@ def _holt_winters(
 ) -> tuple[list[float], float]:
     """Additive damped Holt-Winters with weekday seasonals; parameters by grid search on
     one-step errors (clipped, so one spike neither drags the level nor wins the search)."""
-    level, trend, seasonals = _initial_state(y, first_weekday)
-    scale = _robust_sigma(y)
-    best: _Fit | None = None
-    for alpha, beta, gamma, phi in product(_ALPHAS, _BETAS, _GAMMAS, _PHIS):
-        fit = _run(y, first_weekday, level, trend, seasonals, alpha, beta, gamma, phi, scale)
-        if best is None or fit.sse < best.sse - 1e-12:
-            best = fit
-    assert best is not None
+    best = _best_fit(tuple(y), first_weekday)
     weekday = (first_weekday + len(y)) % 7
     means, damp = [], 0.0
     for h in range(1, len(weights) + 1):
@@ -248,6 +242,21 @@ def _holt_winters(
         coef = weights[j] + sum(weights[h] * c[h - j] for h in range(j + 1, horizon))
         var += coef * coef
     return means, _t_quantile(len(errors) - 3) * math.sqrt(sigma2 * var)
+
+
+@lru_cache(maxsize=512)
+def _best_fit(y: tuple[float, ...], first_weekday: int) -> _Fit:
+    """The grid search, remembered: history is complete days only, so a source's fit
+    holds all day while today's spend moves (a dashboard refits 20 series per write)."""
+    level, trend, seasonals = _initial_state(y, first_weekday)
+    scale = _robust_sigma(y)
+    best: _Fit | None = None
+    for alpha, beta, gamma, phi in product(_ALPHAS, _BETAS, _GAMMAS, _PHIS):
+        fit = _run(y, first_weekday, level, trend, seasonals, alpha, beta, gamma, phi, scale)
+        if best is None or fit.sse < best.sse - 1e-12:
+            best = fit
+    assert best is not None
+    return best
 
 
 def _initial_state(y: Sequence[float], first_weekday: int) -> tuple[float, float, list[float]]:

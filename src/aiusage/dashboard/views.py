@@ -8,12 +8,13 @@ key: accounts show where their key comes from, never the key.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiusage.dashboard.changes import markers
-from aiusage.dashboard.daily import memo
+from aiusage.dashboard.daily import daily_cells, day_number, day_of, memo
 from aiusage.dashboard.shapes import alert_json, budget_json, budget_status_json, iso_in
 from aiusage.dashboard.shapes import observation_json as obs_json
 from aiusage.dashboard.standing import cached_budgets, cached_limits
@@ -117,10 +118,43 @@ def forecast(
     key = (marks.events, marks.config_ns, _now() // 60_000, period, since, until, sources, project)
 
     def compute() -> dict[str, Any]:
-        report = app.insights.forecast(sources, project, period.lower(), since, until)
+        now = _now()
+        daily = None if project else _spend_from_day_sums(app, sources, now)
+        windows = cached_limits(app, marks, now)
+        report = app.insights.forecast(
+            sources,
+            project,
+            period.lower(),
+            since,
+            until,
+            now_ms=now,
+            daily=daily,
+            windows=windows,
+        )
         return report.to_json(iso_in(app.tz(None)))
 
-    return memo(app, "forecast", key, compute)  # a year of history: a second to fit
+    return memo(app, "forecast", key, compute)
+
+
+def _spend_from_day_sums(
+    app: App, sources: tuple[str, ...], now_ms: int
+) -> Callable[[date, date], dict[str, dict[date, float]]]:
+    """Daily spend per source from the day sums the overview keeps in memory (the same
+    numbers as a rollup query in the configured zone and cost mode, without the query)."""
+    from aiusage.app import normalize_agents
+
+    wanted = set(normalize_agents(sources))
+
+    def spend(first: date, last: date) -> dict[str, dict[date, float]]:
+        cells = daily_cells(app, now_ms)
+        out: dict[str, dict[date, float]] = {}
+        for n, per in cells.sources_between(day_number(first), day_number(last)).items():
+            for source, sums in per.items():
+                if not wanted or source in wanted:
+                    out.setdefault(source, {})[day_of(n)] = sums.cost
+        return out
+
+    return spend
 
 
 def anomalies(
