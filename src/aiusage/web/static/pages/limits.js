@@ -37,7 +37,6 @@
   function drawBlocks(blocks) {
     const real = blocks.filter((b) => !b.is_gap);
     A.show('#blocks-empty', real.length === 0);
-    A.$('#blocks-chart').hidden = real.length === 0;
     const recent = real.slice(-60);
     const body = A.$('#blocks-table tbody');
     A.fill(body, recent.slice().reverse().slice(0, 12).map((b) => el('tr', null,
@@ -47,22 +46,46 @@
       el('td.num', null, A.compact(b.total_tokens)),
       el('td.num', null, A.int(b.requests)),
       el('td.hide-phone.muted', null, models(b.models)))));
-    if (!real.length) return;
-    const base = A.chartBase();
-    const agents = [...new Set(recent.map((b) => b.agent))];
-    const starts = [...new Set(recent.map((b) => b.start))].sort();
-    A.chart('blocks-chart', {
-      ...base,
-      legend: { ...base.legend, top: 0 },
-      grid: { left: 8, right: 12, top: 36, bottom: 8, containLabel: true },
-      tooltip: { ...base.tooltip, trigger: 'axis', valueFormatter: A.money, confine: true },
-      xAxis: { type: 'category', data: starts.map(short), ...base.axis, splitLine: { show: false } },
-      yAxis: { type: 'value', ...base.axis, axisLabel: { ...base.axis.axisLabel, formatter: A.moneyShort } },
-      series: agents.map((a) => ({
-        name: a, type: 'bar', stack: 'cost', barMaxWidth: 22,
-        data: starts.map((s) => { const b = recent.find((x) => x.agent === a && x.start === s); return b ? b.cost_usd : 0; }),
-      })),
-    });
+    drawTimeline(real, Date.now());
+  }
+
+  /** A Gantt of the blocks: one lane per source, bars placed on a shared clock from the
+   *  first block's start to the active block's end; each bar is focusable and says what
+   *  it is, so the chart reads with a keyboard or a screen reader too. */
+  function drawTimeline(blocks, now) {
+    const box = A.$('#blocks-timeline');
+    box.hidden = blocks.length === 0;
+    if (!blocks.length) { A.fill(box); return; }
+    const t = (iso) => new Date(iso).getTime();
+    const t0 = Math.min(...blocks.map((b) => t(b.start)));
+    const t1 = Math.max(now, ...blocks.map((b) => t(b.end)));
+    const span = Math.max(t1 - t0, 1);
+    const at = (ms) => `${(100 * (ms - t0) / span).toFixed(3)}%`;
+    const most = Math.max(...blocks.map((b) => b.cost_usd || 0), 1e-9);
+    const agents = [...new Set(blocks.map((b) => b.agent))].sort();
+    const lanes = agents.map((agent) => el('div.lane', { role: 'listitem' },
+      el('div.lane-name', null, agent),
+      el('div.lane-track', null, blocks.filter((b) => b.agent === agent).map((b) => {
+        const start = t(b.start), end = t(b.end), used = b.is_active ? Math.min(now, end) : t(b.actual_end || b.end);
+        const label = `${agent}: ${short(b.start)} to ${short(b.end)}, ${A.money(b.cost_usd)}, ` +
+          `${A.compact(b.total_tokens)} tokens, ${A.int(b.requests)} requests` +
+          (b.is_active && b.projection ? `; active, about ${A.money(b.projection.cost_usd)} by its end` : '');
+        const strength = 0.25 + 0.75 * Math.sqrt((b.cost_usd || 0) / most);
+        return el('div.block' + (b.is_active ? '.active' : ''), {
+          tabindex: '0', title: label, 'aria-label': label,
+          style: { left: at(start), width: at(t0 + (end - start)), '--strength': strength.toFixed(2) },
+        }, el('span.used', { style: { width: `${(100 * (used - start) / (end - start)).toFixed(1)}%` } }));
+      }))));
+    // Day ticks under the lanes: local midnights inside the span.
+    const ticks = [];
+    const day = new Date(t0); day.setHours(24, 0, 0, 0);
+    for (; day.getTime() < t1; day.setDate(day.getDate() + 1)) {
+      ticks.push(el('span.tick', { style: { left: at(day.getTime()) } },
+        day.toLocaleDateString(undefined, { weekday: 'short', day: 'numeric' })));
+    }
+    const nowMark = el('span.now', { style: { left: at(now) }, title: 'now' });
+    A.fill(box, ...lanes, el('div.lane.axis', { 'aria-hidden': 'true' }, el('div.lane-name'),
+      el('div.lane-track', null, ticks, nowMark)));
   }
 
   A.page(async function refresh() {
