@@ -97,6 +97,13 @@ def seed(url: str) -> None:
     store.close()
 
 
+@pytest.fixture(autouse=True)
+def colours(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Snapshots are taken in colour whatever the terminal running the tests says
+    (tests that want NO_COLOR set it themselves)."""
+    monkeypatch.delenv("NO_COLOR", raising=False)
+
+
 @pytest.fixture
 def home(isolated_home: Path) -> Path:
     """The populated home: config, store, and the alerts the budgets fired at NOW."""
