@@ -140,15 +140,24 @@ def test_accounts_run_on_their_own_schedule_and_a_failing_one_never_delays_anoth
 
 
 def test_one_daemon_per_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("AIUSAGE_HOME", str(tmp_path))
-    with DaemonLock("sqlite:///one.db") as lock:
+    monkeypatch.setenv("AIUSAGE_HOME", str(tmp_path / "home-a"))
+    one, other = f"sqlite:///{tmp_path / 'one.db'}", f"sqlite:///{tmp_path / 'other.db'}"
+    with DaemonLock(one) as lock:
         assert lock.path.read_text() == str(os.getpid())
         with pytest.raises(AlreadyRunning, match=f"pid {os.getpid()}"):
-            DaemonLock("sqlite:///one.db").__enter__()
-        with DaemonLock("sqlite:///other.db"):
+            DaemonLock(one).__enter__()
+        # Another AIUSAGE_HOME (`aiusage demo --home` beside `AIUSAGE_HOME=… aiusage
+        # serve`) opening the same file finds the same lock.
+        monkeypatch.setenv("AIUSAGE_HOME", str(tmp_path / "home-b"))
+        with pytest.raises(AlreadyRunning):
+            DaemonLock(one).__enter__()
+        with DaemonLock(other):
             pass  # another store: its own lock
-    with DaemonLock("sqlite:///one.db"):
+    with DaemonLock(one):
         pass  # released on exit
+    monkeypatch.chdir(tmp_path)
+    with DaemonLock("sqlite:///one.db"), pytest.raises(AlreadyRunning):
+        DaemonLock(one).__enter__()  # a relative path is the same file
 
 
 def test_the_daemon_command_collects_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:

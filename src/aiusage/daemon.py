@@ -19,6 +19,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from aiusage.errors import AiusageError
@@ -294,6 +295,24 @@ class AlreadyRunning(AiusageError):
     """Another daemon holds this store's lock."""
 
 
+def lock_path(store_url: str) -> Path:
+    """Beside a SQLite file (every process that opens it finds the same lock, whatever
+    its AIUSAGE_HOME: `aiusage demo --home` and `AIUSAGE_HOME=… aiusage serve`); in the
+    data folder, named by the URL's hash, for PostgreSQL and in-memory stores."""
+    import hashlib
+
+    from aiusage.paths import user_dir
+    from aiusage.store.db import is_postgres_url, sqlite_path
+
+    if not is_postgres_url(store_url):
+        path = sqlite_path(store_url)
+        if path != ":memory:":
+            db = Path(path).resolve()
+            return db.with_name(db.name + ".daemon.lock")
+    digest = hashlib.sha256(store_url.encode()).hexdigest()[:12]
+    return user_dir() / f"daemon-{digest}.lock"
+
+
 class DaemonLock:
     """One daemon per store per machine: an exclusive lock on a file naming its pid.
 
@@ -301,12 +320,7 @@ class DaemonLock:
     on ``kill -9``, so a stale file never blocks the next start."""
 
     def __init__(self, store_url: str) -> None:
-        import hashlib
-
-        from aiusage.paths import user_dir
-
-        digest = hashlib.sha256(store_url.encode()).hexdigest()[:12]
-        self.path = user_dir() / f"daemon-{digest}.lock"
+        self.path = lock_path(store_url)
         self._file: IO[str] | None = None
 
     def __enter__(self) -> DaemonLock:

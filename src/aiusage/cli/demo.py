@@ -71,6 +71,10 @@ def demo(
         if once:
             fleet.stop()
             return
+        out.print(
+            f"Live, in another terminal while this runs: [bold]{env}aiusage serve --open[/] "
+            f"(the web dashboard) or [bold]{env}aiusage top[/] (the terminal monitor)."
+        )
         logging.basicConfig(
             stream=sys.stderr,
             level=logging.INFO,
@@ -118,6 +122,9 @@ def fake_server(
             command = f"echo {fake.key} | {command} --key-stdin"
         out.print(f"{fake.provider:<13} {fake.base_url}", markup=False, soft_wrap=True)
         out.print(f"  {command}", markup=False, soft_wrap=True, highlight=False)
-    out.print("Serving until Ctrl-C.")
-    sys.stdout.flush()
-    facade.wait_forever(fleet)
+
+    def ready() -> None:
+        out.print("Serving until Ctrl-C.")
+        sys.stdout.flush()
+
+    facade.wait_forever(fleet, on_ready=ready)
