@@ -52,6 +52,7 @@ ENDPOINTS = (
     "/api/v1/limits",
     "/api/v1/budgets",
     "/metrics",
+    "/api/v1/forecast",
 )
 
 

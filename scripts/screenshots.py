@@ -7,7 +7,7 @@ Builds a demo home (`aiusage demo --once`: 30 days of agent logs and eight accou
 loopback fakes), adds two budgets and evaluates the alert rules so every page has
 something to show, serves it with `aiusage serve --no-collect` on a free port and has
 Chromium (scripts/browser.py) photograph the overview in light and dark, history,
-budgets, and the overview on a phone. Look at the pictures before committing them.
+budgets, limits, and the overview on a phone. Look at the pictures before committing them.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ SHOTS = (
     ("overview-dark.png", "/", (1280, 1100), "dark", False),
     ("history.png", "/history", (1280, 1372), "light", False),
     ("budgets.png", "/budgets", (1280, 1180), "light", False),
+    ("limits.png", "/limits", (1280, 1000), "light", False),
     ("phone.png", "/", (390, 844), "dark", False),
 )
 DAYS = "75"  # enough history for the period comparison and the forecasts
