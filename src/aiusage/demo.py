@@ -156,7 +156,12 @@ def _now_ms() -> int:
 
 
 def run_demo(app: App, fleet: Fleet, seed: int) -> None:
-    """Collect (daemon) and simulate work until Ctrl-C; stops the fakes after."""
+    """Collect (daemon) and simulate work until Ctrl-C; stops the fakes after.
+
+    The daemon holds the store's lock (beside the database file), so `aiusage top` or
+    `aiusage serve` opened beside it, whatever their AIUSAGE_HOME, show what it collects
+    instead of collecting the demo's accounts themselves (the fake keys are in this
+    process's environment only: theirs would fail)."""
     daemon = app.daemon(on_tick=live(app, fleet, seed), logs_interval_s=LIVE_EVERY_S)
     try:
         daemon.run_forever()
@@ -164,8 +169,9 @@ def run_demo(app: App, fleet: Fleet, seed: int) -> None:
         fleet.stop()
 
 
-def wait_forever(fleet: Fleet) -> None:
-    """``aiusage fake-server``: serve until Ctrl-C or SIGTERM."""
+def wait_forever(fleet: Fleet, on_ready: Callable[[], None] | None = None) -> None:
+    """``aiusage fake-server``: serve until Ctrl-C or SIGTERM. ``on_ready`` runs once the
+    signals are handled (a SIGTERM sent as soon as it says so then stops it cleanly)."""
     import asyncio
 
     from aiusage.daemon import stop_on_signals
@@ -174,6 +180,8 @@ def wait_forever(fleet: Fleet) -> None:
 
     async def main() -> None:
         stop_on_signals(stop)
+        if on_ready is not None:
+            on_ready()
         await stop.wait()
 
     try:
