@@ -23,7 +23,7 @@ Params = Mapping[str, Any]
 _NAMED = re.compile(r"(?<!:):([A-Za-z_][A-Za-z0-9_]*)")
 
 # The newest Alembic revision; `open_database` migrates when the stored one differs.
-SCHEMA_HEAD = "0003_alerts"
+SCHEMA_HEAD = "0004_team"
 
 
 def is_postgres_url(url: str) -> bool:

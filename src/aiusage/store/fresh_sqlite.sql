@@ -160,3 +160,113 @@ CREATE INDEX ix_alert_log_ts ON alert_log (ts_ms);
 
 UPDATE alembic_version SET version_num='0003_alerts' WHERE alembic_version.version_num = '0002_account_health';
 
+-- Running upgrade 0003_alerts -> 0004_team
+
+ALTER TABLE usage_events ADD COLUMN user_name VARCHAR(64) DEFAULT '' NOT NULL;
+
+ALTER TABLE usage_events ADD COLUMN machine VARCHAR(128) DEFAULT '' NOT NULL;
+
+ALTER TABLE observations ADD COLUMN user_name VARCHAR(64) DEFAULT '' NOT NULL;
+
+ALTER TABLE observations ADD COLUMN machine VARCHAR(128) DEFAULT '' NOT NULL;
+
+CREATE TABLE _alembic_tmp_observations (
+    id INTEGER NOT NULL, 
+    ts_ms BIGINT NOT NULL, 
+    account VARCHAR(128) NOT NULL, 
+    metric VARCHAR(128) NOT NULL, 
+    window_name VARCHAR(64) DEFAULT '' NOT NULL, 
+    value FLOAT NOT NULL, 
+    limit_value FLOAT, 
+    unit VARCHAR(32) DEFAULT '' NOT NULL, 
+    resets_at_ms BIGINT, 
+    source VARCHAR(64) DEFAULT '' NOT NULL, 
+    kind VARCHAR(16) DEFAULT 'official' NOT NULL, 
+    meta TEXT DEFAULT '{}' NOT NULL, 
+    user_name VARCHAR(64) DEFAULT '' NOT NULL, 
+    machine VARCHAR(128) DEFAULT '' NOT NULL, 
+    PRIMARY KEY (id), 
+    CONSTRAINT uq_observations_reading UNIQUE (user_name, account, metric, window_name, ts_ms)
+);
+
+INSERT INTO _alembic_tmp_observations (id, ts_ms, account, metric, window_name, value, limit_value, unit, resets_at_ms, source, kind, meta, user_name, machine) SELECT observations.id, observations.ts_ms, observations.account, observations.metric, observations.window_name, observations.value, observations.limit_value, observations.unit, observations.resets_at_ms, observations.source, observations.kind, observations.meta, observations.user_name, observations.machine 
+FROM observations;
+
+DROP TABLE observations;
+
+ALTER TABLE _alembic_tmp_observations RENAME TO observations;
+
+CREATE INDEX ix_observations_ts ON observations (ts_ms);
+
+CREATE INDEX ix_usage_events_user_ts ON usage_events (user_name, ts_ms);
+
+CREATE TABLE team_users (
+    id INTEGER NOT NULL, 
+    name VARCHAR(64) NOT NULL, 
+    role VARCHAR(16) NOT NULL, 
+    department VARCHAR(128) DEFAULT '' NOT NULL, 
+    email VARCHAR(255) DEFAULT '' NOT NULL, 
+    hide_projects SMALLINT DEFAULT '0' NOT NULL, 
+    leaderboard SMALLINT DEFAULT '0' NOT NULL, 
+    created_ms BIGINT NOT NULL, 
+    disabled_ms BIGINT, 
+    PRIMARY KEY (id), 
+    UNIQUE (name)
+);
+
+CREATE TABLE team_tokens (
+    id INTEGER NOT NULL, 
+    user_id INTEGER NOT NULL, 
+    token_sha256 VARCHAR(64) NOT NULL, 
+    label VARCHAR(128) DEFAULT '' NOT NULL, 
+    created_ms BIGINT NOT NULL, 
+    last_used_ms BIGINT, 
+    revoked_ms BIGINT, 
+    PRIMARY KEY (id), 
+    UNIQUE (token_sha256)
+);
+
+CREATE INDEX ix_team_tokens_user ON team_tokens (user_id);
+
+CREATE TABLE team_audit (
+    id INTEGER NOT NULL, 
+    ts_ms BIGINT NOT NULL, 
+    actor VARCHAR(64) NOT NULL, 
+    action VARCHAR(64) NOT NULL, 
+    target VARCHAR(255) DEFAULT '' NOT NULL, 
+    detail TEXT DEFAULT '{}' NOT NULL, 
+    PRIMARY KEY (id)
+);
+
+CREATE INDEX ix_team_audit_ts ON team_audit (ts_ms);
+
+CREATE TABLE team_daily (
+    day INTEGER NOT NULL, 
+    user_name VARCHAR(64) NOT NULL, 
+    source VARCHAR(64) NOT NULL, 
+    model VARCHAR(128) NOT NULL, 
+    project VARCHAR(512) NOT NULL, 
+    input_tokens BIGINT DEFAULT '0' NOT NULL, 
+    output_tokens BIGINT DEFAULT '0' NOT NULL, 
+    cache_read_tokens BIGINT DEFAULT '0' NOT NULL, 
+    cache_write_tokens BIGINT DEFAULT '0' NOT NULL, 
+    reasoning_tokens BIGINT DEFAULT '0' NOT NULL, 
+    requests BIGINT DEFAULT '0' NOT NULL, 
+    events BIGINT DEFAULT '0' NOT NULL, 
+    cost_usd FLOAT DEFAULT '0' NOT NULL, 
+    PRIMARY KEY (day, user_name, source, model, project)
+);
+
+CREATE INDEX ix_team_daily_user_day ON team_daily (user_name, day);
+
+CREATE TABLE team_outbox (
+    id INTEGER NOT NULL, 
+    kind VARCHAR(3) NOT NULL, 
+    source VARCHAR(64) DEFAULT '' NOT NULL, 
+    ref VARCHAR(255) NOT NULL, 
+    PRIMARY KEY (id), 
+    CONSTRAINT uq_team_outbox_ref UNIQUE (kind, source, ref)
+);
+
+UPDATE alembic_version SET version_num='0004_team' WHERE alembic_version.version_num = '0003_alerts';
+

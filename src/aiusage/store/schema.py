@@ -50,9 +50,13 @@ usage_events = Table(
     Column("sidechain", SmallInteger, nullable=False, server_default="0"),
     Column("hidden", SmallInteger, nullable=False, server_default="0"),
     Column("meta", Text, nullable=False, server_default="{}"),
+    # On a team server: who pushed it, from which machine (empty in a local store).
+    Column("user_name", String(64), nullable=False, server_default=""),
+    Column("machine", String(128), nullable=False, server_default=""),
     UniqueConstraint("source", "dedup_key", name="uq_usage_events_source_dedup"),
     Index("ix_usage_events_ts", "ts_ms"),
     Index("ix_usage_events_group", "source", "group_key"),
+    Index("ix_usage_events_user_ts", "user_name", "ts_ms"),
 )
 
 
@@ -103,7 +107,11 @@ observations = Table(
     Column("source", String(64), nullable=False, server_default=""),
     Column("kind", String(16), nullable=False, server_default="official"),
     Column("meta", Text, nullable=False, server_default="{}"),
-    UniqueConstraint("account", "metric", "window_name", "ts_ms", name="uq_observations_reading"),
+    Column("user_name", String(64), nullable=False, server_default=""),
+    Column("machine", String(128), nullable=False, server_default=""),
+    UniqueConstraint(
+        "user_name", "account", "metric", "window_name", "ts_ms", name="uq_observations_reading"
+    ),
     Index("ix_observations_ts", "ts_ms"),
 )
 
@@ -181,4 +189,80 @@ alert_log = Table(
     Column("status", String(16), nullable=False),
     Column("delivery", Text, nullable=False, server_default="{}"),
     Index("ix_alert_log_ts", "ts_ms"),
+)
+
+
+# -- team mode (migration 0004) -------------------------------------------------------
+team_users = Table(
+    "team_users",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),  # admin | member | viewer
+    Column("department", String(128), nullable=False, server_default=""),
+    Column("email", String(255), nullable=False, server_default=""),
+    Column("hide_projects", SmallInteger, nullable=False, server_default="0"),
+    Column("leaderboard", SmallInteger, nullable=False, server_default="0"),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("disabled_ms", BigInteger, nullable=True),
+)
+
+team_tokens = Table(
+    "team_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("label", String(128), nullable=False, server_default=""),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("last_used_ms", BigInteger, nullable=True),
+    Column("revoked_ms", BigInteger, nullable=True),
+    Index("ix_team_tokens_user", "user_id"),
+)
+
+team_audit = Table(
+    "team_audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("ts_ms", BigInteger, nullable=False),
+    Column("actor", String(64), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("target", String(255), nullable=False, server_default=""),
+    Column("detail", Text, nullable=False, server_default="{}"),
+    Index("ix_team_audit_ts", "ts_ms"),
+)
+
+# Sums per member per local day (the server's zone): the team views read these, never the
+# events, so an overview of 1,000 members x a year stays a small scan.
+team_daily = Table(
+    "team_daily",
+    metadata,
+    Column("day", Integer, primary_key=True),
+    Column("user_name", String(64), primary_key=True),
+    Column("source", String(64), primary_key=True),
+    Column("model", String(128), primary_key=True),
+    Column("project", String(512), primary_key=True),
+    *_sums(
+        "input_tokens",
+        "output_tokens",
+        "cache_read_tokens",
+        "cache_write_tokens",
+        "reasoning_tokens",
+        "requests",
+        "events",
+    ),
+    Column("cost_usd", Float, nullable=False, server_default="0"),
+    Index("ix_team_daily_user_day", "user_name", "day"),
+)
+
+# A member's store: what is still to be pushed to the team server (written in the same
+# transaction as the records, so a crash or days offline lose nothing).
+team_outbox = Table(
+    "team_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(3), nullable=False),  # ev | obs
+    Column("source", String(64), nullable=False, server_default=""),
+    Column("ref", String(255), nullable=False),  # dedup_key, or the observation's id
+    UniqueConstraint("kind", "source", "ref", name="uq_team_outbox_ref"),
 )

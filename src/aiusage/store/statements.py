@@ -64,7 +64,7 @@ _OBS_COLUMNS = (
 INSERT_OBSERVATION = (
     f"INSERT INTO observations ({', '.join(_OBS_COLUMNS)}) "
     f"VALUES ({', '.join(':' + c for c in _OBS_COLUMNS)}) "
-    "ON CONFLICT (account, metric, window_name, ts_ms) DO NOTHING"
+    "ON CONFLICT (user_name, account, metric, window_name, ts_ms) DO NOTHING"
 )
 
 CURSOR_COLUMNS = (

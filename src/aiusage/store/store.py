@@ -9,6 +9,7 @@ from typing import Any
 
 from aiusage.records import Observation, UsageEvent
 from aiusage.store.db import SCHEMA_HEAD, Database, redact_url
+from aiusage.store.outbox import OUTBOX_META, QUEUE_FOR_PUSH, outbox_rows
 from aiusage.store.retention import FLOOR_META
 from aiusage.store.statements import (
     BUCKET_MS,
@@ -112,14 +113,16 @@ class Store:
         """Events, observations and the cursors that say they were read — all or nothing.
 
         Events older than the prune floor are dropped: their totals are already in the
-        rollup (see store/retention.py)."""
-        if events:
-            floor = self._prune_floor()
-            if floor:
-                events = [e for e in events if int(e["ts_ms"]) >= floor]
+        rollup (see store/retention.py). A member of a team also queues what was written
+        for the push (``team_outbox``), in the same transaction."""
+        floor, outbox = self._write_flags()
+        if events and floor:
+            events = [e for e in events if int(e["ts_ms"]) >= floor]
         obs_rows = [observation_row(o) for o in observations]
         cursor_rows = [_cursor_row(c) for c in cursors]
         with self.db.transaction():
+            if outbox:
+                self.db.executemany(QUEUE_FOR_PUSH, outbox_rows(events, obs_rows))
             # An upsert may move an event to another time (a fork's replay replaced by the
             # parent's earlier copy): the rollup must be rebuilt where it was, too.
             moved = self._stored_span(events)
@@ -246,6 +249,15 @@ class Store:
     def _prune_floor(self) -> int:
         value = self.db.scalar("SELECT value FROM meta WHERE name = :n", {"n": FLOOR_META})
         return int(value) if value else 0
+
+    def _write_flags(self) -> tuple[int, bool]:
+        """The prune floor, and whether writes are queued for a team server (one query)."""
+        rows = self.db.query(
+            "SELECT name, value FROM meta WHERE name IN (:f, :o)",
+            {"f": FLOOR_META, "o": OUTBOX_META},
+        )
+        found = dict(rows)
+        return int(found.get(FLOOR_META) or 0), found.get(OUTBOX_META) == "1"
 
     def meta(self, name: str) -> str | None:
         value = self.db.scalar("SELECT value FROM meta WHERE name = :n", {"n": name})
