@@ -50,19 +50,22 @@ class View:
     source: str | None = None
     sort: str = "month"
 
+    @property
+    def chart(self) -> tuple[str, str, str | None]:
+        """What the chart depends on (the order of the table does not change it)."""
+        return self.period, self.metric, self.source
+
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """One limit window: how full, when it resets, how fast it fills."""
+    """One limit window: how full, when it resets, when it runs out at this rate."""
 
     label: str
     used_percent: float | None
     resets: datetime | None = None
     kind: str = ""
-    burn_percent_h: float | None = None
     exhausts: datetime | None = None
     limit_tokens: int | None = None
-    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +111,6 @@ class Budget:
     state: str
     spent: str  # '$1,388.44 / $1,500.00' or tokens / requests when that is the limit
     projected_usd: float | None
-    exhausts_on: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +128,7 @@ class Chart:
     labels: list[str]  # each bucket's start as the axis shows it ('14:00', 'Nov 24')
     values: list[float]
     total: float
-    previous_usd: float | None = None
-    change_percent: float | None = None
+    change_percent: float | None = None  # of cost, on the period before
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +138,6 @@ class Snapshot:
     today_usd: float
     week_usd: float
     month_usd: float
-    tokens_month: int
     rows: list[SourceRow]
     blocks: list[Block]
     budgets: list[Budget]
@@ -197,7 +197,6 @@ def chart(h: dict[str, Any]) -> Chart:
         labels=[_label(b, h["bucket"]) for b in h["buckets"]],
         values=values,
         total=float(totals["usd"] if h["metric"] == "cost" else totals[h["metric"]]),
-        previous_usd=compare.get("previous_usd"),
         change_percent=compare.get("change_percent"),
     )
 
@@ -226,7 +225,6 @@ def build(
         today_usd=float(totals["today_usd"]),
         week_usd=float(totals["week_usd"]),
         month_usd=float(totals["month_usd"]),
-        tokens_month=int(totals["tokens_month"]),
         rows=rows,
         blocks=blocks,
         budgets=[_budget(b) for b in budgets["budgets"]],
@@ -253,10 +251,8 @@ def _window(w: dict[str, Any], detail: dict[str, Any] | None) -> Window:
         used_percent=w.get("used_percent"),
         resets=when(w.get("resets_at")),
         kind=str(w.get("kind", "")),
-        burn_percent_h=(detail or {}).get("burn_rate"),
         exhausts=when((detail or {}).get("exhausts_at")),
         limit_tokens=int(tokens) if isinstance(tokens, int | float) else None,
-        note=str((detail or {}).get("note", "")),
     )
 
 
@@ -325,7 +321,6 @@ def _budget(b: dict[str, Any]) -> Budget:
         state=str(b["state"]),
         spent=spent,
         projected_usd=b.get("projected_usd") if b.get("limit_usd") is not None else None,
-        exhausts_on=b.get("exhausts_on"),
     )
 
 

@@ -119,15 +119,18 @@ class TopApp(App[None]):
         self.snap, self.loaded_ms = snap, now
         self.loads += 1
         self.draw()
+        if view.chart != self.view.chart:
+            self.reload_chart()  # a key changed the chart while this was being read
 
-    @work(exclusive=True, group="load", exit_on_error=False)
+    @work(exclusive=True, group="chart", exit_on_error=False)
     async def reload_chart(self) -> None:
-        """Only the chart (the period or metric changed)."""
+        """Only the chart (the period, metric or source changed). A group of its own: it
+        must not cancel a full reload, whose store markers are already taken."""
         from aiusage.tui.model import load_chart
 
         view, now = self.view, self.clock()
         new = await self.read(lambda app: load_chart(app, view, now))
-        if new is not None and self.snap is not None:
+        if new is not None and self.snap is not None and view.chart == self.view.chart:
             self.snap = replace(self.snap, chart=new)
             self.draw_chart()
 
