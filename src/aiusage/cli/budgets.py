@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from aiusage.app import App
 from aiusage.cli import options as o
 from aiusage.cli.common import dump, out, refresh, with_app
+from aiusage.cli.watch import Watch, refuse_json
+from aiusage.cli.watch import watch as redraw
 
 budgets_app = typer.Typer(
     help="Spend limits per scope and period: spent, left, pace and projection.",
@@ -31,50 +34,65 @@ def show(
     json_out: o.Json = False,
     no_refresh: o.NoRefresh = False,
     database: o.Database = None,
+    watch: Watch = None,
 ) -> None:
     """Where every budget stands: spent, left, percent, pace and projected period spend."""
     if ctx.invoked_subcommand is not None:
         return
+    refuse_json(watch, json_out)
 
     def body(application: App) -> None:
+        if watch is not None:
+
+            def frame(console: Console) -> None:
+                refresh(application, (), True, no_refresh)
+                _render(application.budgets.status(), console)
+
+            redraw(frame, watch, out)
+            return
         refresh(application, (), json_out, no_refresh)
         rows = application.budgets.status()
         if json_out:
             dump({"budgets": [application.budgets.as_json(s) for s in rows]})
             return
-        if not rows:
-            out.print(f"No budgets yet. {ADD_ONE}")
-            return
-        table = Table(title="Budgets", title_justify="left", header_style="bold")
-        table.add_column("Budget", no_wrap=True)
-        table.add_column("Period", no_wrap=True)
-        for column in ("Spent", "Left", "Used", "Pace", "Projected"):
-            table.add_column(column, justify="right", no_wrap=column in ("Spent", "Projected"))
-        for s in rows:
-            b = s.budget
-            colour = STATE_COLOUR[s.state]
-            left = "" if s.left_usd is None else _usd(s.left_usd)
-            if s.left_usd is not None and s.left_usd < 0:
-                left = f"[red]over by {_usd(-s.left_usd)}[/]"
-            pace = "[yellow]ahead[/]" if s.ahead else "on track"
-            pace += f"\n[dim]line: {s.pace_percent:.0f}%[/]"
-            projected = "" if s.projected_usd is None else _usd(s.projected_usd)
-            if b.limit_usd and s.projected_usd and s.projected_usd > b.limit_usd:
-                projected = f"[red]{projected}[/]"
-            if s.exhausts_on is not None and s.percent < 100:
-                projected += f"\n[dim]limit {s.exhausts_on:%b} {s.exhausts_on.day}[/]"
-            table.add_row(
-                f"{escape(b.name)}\n[dim]{escape(b.scope)}[/]",
-                f"{b.period}\n[dim]{_days(s.first_day, s.last_day)}[/]",
-                _spent_text(s),
-                left,
-                f"[{colour}]{s.percent:.0f}%[/]\n[{colour}]{_bar(s.percent)}[/]",
-                pace,
-                projected,
-            )
-        out.print(table)
+        _render(rows, out)
 
     with_app(database, body)
+
+
+def _render(rows: list[Any], console: Console) -> None:
+    """The budgets table (or how to add a budget)."""
+    if not rows:
+        console.print(f"No budgets yet. {ADD_ONE}")
+        return
+    table = Table(title="Budgets", title_justify="left", header_style="bold")
+    table.add_column("Budget", no_wrap=True)
+    table.add_column("Period", no_wrap=True)
+    for column in ("Spent", "Left", "Used", "Pace", "Projected"):
+        table.add_column(column, justify="right", no_wrap=column in ("Spent", "Projected"))
+    for s in rows:
+        b = s.budget
+        colour = STATE_COLOUR[s.state]
+        left = "" if s.left_usd is None else _usd(s.left_usd)
+        if s.left_usd is not None and s.left_usd < 0:
+            left = f"[red]over by {_usd(-s.left_usd)}[/]"
+        pace = "[yellow]ahead[/]" if s.ahead else "on track"
+        pace += f"\n[dim]line: {s.pace_percent:.0f}%[/]"
+        projected = "" if s.projected_usd is None else _usd(s.projected_usd)
+        if b.limit_usd and s.projected_usd and s.projected_usd > b.limit_usd:
+            projected = f"[red]{projected}[/]"
+        if s.exhausts_on is not None and s.percent < 100:
+            projected += f"\n[dim]limit {s.exhausts_on:%b} {s.exhausts_on.day}[/]"
+        table.add_row(
+            f"{escape(b.name)}\n[dim]{escape(b.scope)}[/]",
+            f"{b.period}\n[dim]{_days(s.first_day, s.last_day)}[/]",
+            _spent_text(s),
+            left,
+            f"[{colour}]{s.percent:.0f}%[/]\n[{colour}]{_bar(s.percent)}[/]",
+            pace,
+            projected,
+        )
+    console.print(table)
 
 
 @budgets_app.command("set")

@@ -6,12 +6,17 @@ import time
 from typing import Annotated
 
 import typer
+from rich.console import Console
 from rich.table import Table
 
 from aiusage.app import PLANS, App, LimitRow
 from aiusage.cli import options as o
 from aiusage.cli.common import Shown, dump, err, iso_in, out, refresh, shown_in, with_app
 from aiusage.cli.render import until
+from aiusage.cli.watch import Watch, refuse_json
+from aiusage.cli.watch import watch as redraw
+
+FETCH_EVERY_MS = 300_000  # --watch asks the official endpoints at most every 5 minutes
 
 Fetch = Annotated[
     bool,
@@ -36,6 +41,7 @@ def limits(
     json_out: o.Json = False,
     database: o.Database = None,
     verbose: o.Verbose = False,
+    watch: Watch = None,
 ) -> None:
     """How much of each 5-hour, weekly and monthly allowance is used, and when it runs out.
 
@@ -44,8 +50,28 @@ def limits(
     if plans:
         _print_plans(json_out)
         return
+    refuse_json(watch, json_out)
+
+    def watching(application: App, every: float) -> None:
+        fetched_ms = [0]  # the opt-in endpoints are asked at most every FETCH_EVERY_MS
+
+        def frame(console: Console) -> None:
+            refresh(application, (), True, no_refresh)
+            now_ms = int(time.time() * 1000)
+            due = fetch and now_ms - fetched_ms[0] >= FETCH_EVERY_MS
+            fetched_ms[0] = now_ms if due else fetched_ms[0]
+            result = application.limits(now_ms=now_ms, fetch=due)
+            zone = application.tz(tz)
+            _render(result.rows, shown_in(zone, now_ms), now_ms, application.tz_name(tz), console)
+            for error in result.errors:
+                console.print(f"[red]{error}[/]")
+
+        redraw(frame, every, out)
 
     def body(application: App) -> None:
+        if watch is not None:
+            watching(application, watch)
+            return
         scan = refresh(application, (), json_out, no_refresh)
         now_ms = int(time.time() * 1000)
         result = application.limits(now_ms=now_ms, fetch=fetch)
@@ -69,9 +95,11 @@ def limits(
     with_app(database, body)
 
 
-def _render(rows: list[LimitRow], shown: Shown, now_ms: int, tz: str) -> None:
+def _render(
+    rows: list[LimitRow], shown: Shown, now_ms: int, tz: str, console: Console = out
+) -> None:
     if not rows:
-        out.print(
+        console.print(
             "[yellow]No limits known yet.[/] Official readings come from Codex logs, "
             "`aiusage statusline` in Claude Code, or the opt-in endpoints; estimates need "
             "history or a plan (`[plans]` in the config file, see `aiusage limits --plans`)."
@@ -108,13 +136,13 @@ def _render(rows: list[LimitRow], shown: Shown, now_ms: int, tz: str) -> None:
             f"{r.burn_rate:.1f}%/h" if r.burn_rate else "",
             runs_out,
         )
-    out.print(table)
+    console.print(table)
     notes = sorted({f"{r.source} {r.window}: {r.note}" for r in rows if r.note})
     notes += sorted(
         {f"{r.source} {r.window}: estimated from {r.origin}" for r in rows if r.kind != "official"}
     )
     for note in notes:
-        out.print(f"[dim]{note}[/]")
+        console.print(f"[dim]{note}[/]")
 
 
 def _print_plans(json_out: bool) -> None:
