@@ -14,11 +14,11 @@ Run directly to print the path (installing first if needed).
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
-import subprocess
 import sys
 from pathlib import Path
+
+import aptget  # scripts/aptget.py, beside this file (the callers put scripts/ on sys.path)
 
 ENV_VAR = "AIUSAGE_CHROMIUM"
 CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
@@ -72,19 +72,12 @@ def ensure_chromium(install: bool = True) -> Path:
         return found
     if os.environ.get(ENV_VAR):
         raise BrowserError(f"${ENV_VAR}={os.environ[ENV_VAR]} is not an executable file")
-    if not (install and os.geteuid() == 0 and shutil.which("apt-get")):
+    if not (install and aptget.can_install()):
         raise BrowserError(INSTALL_HINT)
     _log("Chromium not found; installing it with apt-get (takes a minute or two)...")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (
-        ["apt-get", "-qq", "update"],
-        ["apt-get", "-qq", "install", "-y", "--no-install-recommends", *PACKAGES],
-    ):
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            raise BrowserError(
-                f"`{shlex.join(cmd)}` failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}"
-            )
+    failed = aptget.install(PACKAGES)
+    if failed:
+        raise BrowserError(failed)
     found = find_chromium()
     if found is None:
         raise BrowserError("apt-get installed chromium but no executable was found")

@@ -24,6 +24,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+import aptget  # scripts/aptget.py, beside this file (the callers put scripts/ on sys.path)
+
 DATABASE = "aiusage_test"
 SUPERUSER = "postgres"
 INSTALL_HINT = (
@@ -70,19 +72,12 @@ def ensure_postgres(install: bool = True) -> Path:
     bindir = find_bindir()
     if bindir is not None:
         return bindir
-    if not (install and _is_root() and shutil.which("apt-get")):
+    if not (install and aptget.can_install()):
         raise PostgresError(INSTALL_HINT)
     _log("PostgreSQL not found; installing it with apt-get (takes a minute)...")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (
-        ["apt-get", "-qq", "update"],
-        ["apt-get", "-qq", "install", "-y", "--no-install-recommends", "postgresql"],
-    ):
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-        if proc.returncode != 0:
-            raise PostgresError(
-                f"`{shlex.join(cmd)}` failed (exit {proc.returncode}):\n{proc.stdout}{proc.stderr}"
-            )
+    failed = aptget.install(["postgresql"])
+    if failed:
+        raise PostgresError(failed)
     bindir = find_bindir()
     if bindir is None:
         raise PostgresError("apt-get installed postgresql but initdb/pg_ctl are still missing")

@@ -18,11 +18,12 @@ Run directly to check (and install) both sets: `python3 scripts/qtlibs.py [--dis
 from __future__ import annotations
 
 import os
-import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import aptget  # scripts/aptget.py, beside this file (the callers put scripts/ on sys.path)
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -75,23 +76,16 @@ def qt_starts(platform: str = "offscreen", python: Path = PYTHON) -> str | None:
 
 
 def _apt_install(packages: tuple[str, ...]) -> None:
-    if not (os.geteuid() == 0 and shutil.which("apt-get")):
+    if not aptget.can_install():
         raise QtLibsError(
             "Qt's system libraries are missing. Install them, e.g. on Debian/Ubuntu:\n"
             f"    sudo apt-get install -y {' '.join(packages)}\n"
             "(or rerun this command as root, which installs them automatically)."
         )
     _log(f"installing {' '.join(packages)} with apt-get...")
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for cmd in (
-        ["apt-get", "-qq", "update"],
-        ["apt-get", "-qq", "install", "-y", "--no-install-recommends", *packages],
-    ):
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-        if done.returncode != 0:
-            raise QtLibsError(
-                f"`{shlex.join(cmd)}` failed (exit {done.returncode}):\n{done.stdout}{done.stderr}"
-            )
+    failed = aptget.install(packages)
+    if failed:
+        raise QtLibsError(failed)
 
 
 def ensure_qt(display: bool = False, python: Path = PYTHON) -> None:

@@ -8,9 +8,18 @@ import sys
 from pathlib import Path
 
 
-def run_cli(home: Path, *args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """``python -m aiusage ARGS`` with ``home`` as AIUSAGE_HOME, no colour, 120 columns."""
-    env = {**os.environ, "AIUSAGE_HOME": str(home), "NO_COLOR": "1", "COLUMNS": "120"}
+def run_cli(
+    home: Path, *args: str, timeout: float = 60, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``python -m aiusage ARGS`` with ``home`` as AIUSAGE_HOME, no colour, 120 columns;
+    ``env`` adds or replaces variables."""
+    env = {
+        **os.environ,
+        "AIUSAGE_HOME": str(home),
+        "NO_COLOR": "1",
+        "COLUMNS": "120",
+        **(env or {}),
+    }
     return subprocess.run(
         [sys.executable, "-m", "aiusage", *args],
         env=env,

@@ -21,6 +21,7 @@ from aiusage.service import (
     systemd_quote,
     systemd_unit,
 )
+from clitools import run_cli
 
 SPEC = ServiceSpec(
     ("/home/me/my tools/aiusage", "daemon", "--logs-interval", "30s"),
@@ -105,30 +106,22 @@ exit 0
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    """A PATH whose first `systemctl` records its arguments."""
+    """A PATH whose first `systemctl` records its arguments (and where units go)."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "systemctl"
     fake.write_text(FAKE_SYSTEMCTL, encoding="utf-8")
     fake.chmod(0o755)
     return {
-        **os.environ,
         "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
         "FAKE_SYSTEMCTL_LOG": str(tmp_path / "systemctl.log"),
         "XDG_CONFIG_HOME": str(tmp_path / "config"),
-        "NO_COLOR": "1",
         "COLUMNS": "200",
     }
 
 
 def aiusage(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "aiusage", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    return run_cli(Path(os.environ["AIUSAGE_HOME"]), *args, env=env)
 
 
 def calls(env: dict[str, str]) -> list[str]:
