@@ -231,3 +231,35 @@ def _iso_now() -> str:
     from datetime import UTC, datetime
 
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_run_collects_in_process_with_collect_and_ctrl_c_stops_it_all(
+    qapp: QApplication, db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`aiusage tray --collect` as run() wires it: the daemon's collector holds the store's
+    lock while the tray runs; SIGINT quits the loop with 0 and releases it."""
+    import os
+    import signal
+
+    from aiusage.tray import main
+
+    monkeypatch.setattr(main, "_tray_appears", lambda qt, timeout_s: True)  # the desktop
+    seed(db_url)
+    app = open_app(AppContext(database_url=db_url))
+    seen: list[int | None] = []
+
+    def look_then_interrupt() -> None:
+        wait_for(lambda: app.service.daemon_pid() is not None, timeout=20)
+        seen.append(app.service.daemon_pid())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    QTimer.singleShot(100, look_then_interrupt)
+    try:
+        code = main.run(AppContext(database_url=db_url), main.TrayOptions(collect=True))
+        assert code == 0
+        assert seen == [os.getpid()]  # collecting here, under the daemon's lock
+        assert app.service.daemon_pid() is None  # and no more
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        app.close()

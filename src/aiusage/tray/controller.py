@@ -52,6 +52,7 @@ class TrayController(QObject):
         self.on_quit = on_quit  # e.g. stop an in-process collector
         self.view: TrayView = build_view(None, mode)
         self.busy = False
+        self.closed = False
         self.workers: list[threading.Thread] = []
 
         self.icon = QSystemTrayIcon()
@@ -167,7 +168,16 @@ class TrayController(QObject):
         self.update()
 
     def quit(self) -> None:
-        """Hide the icon, stop what this tray started, and leave the event loop."""
+        """Stop what this tray started and leave the event loop."""
+        self.close()
+        QApplication.quit()
+
+    def close(self) -> None:
+        """Hide the icon and stop the timer, the workers, a dashboard server this tray
+        started and ``on_quit``'s collector (once; the event loop may end otherwise)."""
+        if self.closed:
+            return
+        self.closed = True
         self.timer.stop()
         self.icon.hide()
         for worker in self.workers:
@@ -176,7 +186,6 @@ class TrayController(QObject):
         if self.on_quit is not None:
             self.on_quit()
         self.backend.close()
-        QApplication.quit()
 
     def _spawn(self, target: Callable[[], None]) -> None:
         self.workers = [w for w in self.workers if w.is_alive()]

@@ -67,7 +67,10 @@ def run(ctx: AppContext, options: TrayOptions) -> int:
     )
     controller.start()
     _quit_on_signals(controller)
-    return qt.exec()
+    try:
+        return qt.exec()
+    finally:
+        controller.close()
 
 
 def _tray_appears(qt: QApplication, timeout_s: float) -> bool:
