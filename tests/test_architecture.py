@@ -12,7 +12,7 @@ from aiusage.config import SETTINGS
 
 PACKAGE = Path(aiusage.__file__).parent
 ROOT = PACKAGE.parent.parent
-FRONT_ENDS = ("cli", "tui", "web", "tray")
+FRONT_ENDS = ("cli", "tui", "web", "tray", "otel")
 
 
 def _imports(path: Path) -> set[str]:

@@ -48,6 +48,7 @@ from aiusage.statusline import StatusLine
 from aiusage.statusline import render as render_statusline
 from aiusage.store import Store, open_store
 from aiusage.store.queries import UsageFilter, aggregate, event_counts, event_points, time_range
+from aiusage.version import package_version
 
 if TYPE_CHECKING:
     from aiusage.daemon import Daemon
@@ -74,6 +75,7 @@ __all__ = [
     "block_json",
     "limit_status",
     "open_app",
+    "package_version",
     "parse_interval",
     "render_statusline",
     "resolve_token_limit",

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from aiusage.app import App
     from aiusage.budgets_app import BudgetsApi
     from aiusage.dashboard_app import DashboardApi
+    from aiusage.exports_app import ExportsApi
     from aiusage.insights_app import InsightsApi
     from aiusage.notify_app import NotifyApi
     from aiusage.retention_app import RetentionApi
@@ -85,3 +86,10 @@ class Features:
         from aiusage.service_app import ServiceApi
 
         return ServiceApi(cast("App", self))
+
+    @property
+    def exports(self) -> ExportsApi:
+        """What exporters read: the metrics table, and usage events after a cursor."""
+        from aiusage.exports_app import ExportsApi
+
+        return ExportsApi(cast("App", self))

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+
+from aiusage.app import package_version
 
 HERE = Path(__file__).parent
 STATIC_URL = "/static"
@@ -43,17 +44,10 @@ PAGES = (
 NAV = tuple((p.path, p.title) for p in PAGES)
 
 
-def _version() -> str:
-    try:
-        return version("aiusage")
-    except PackageNotFoundError:  # a source tree that was never installed
-        return "dev"
-
-
 def mount_pages(app: FastAPI) -> None:
     """Add the HTML pages and ``/static`` to the API's app."""
     templates = Jinja2Templates(directory=str(HERE / "templates"))
-    stamp = _version()
+    stamp = package_version()
 
     def asset(name: str) -> str:
         # The version in the URL: a new release is never served from a stale cache.

@@ -13,7 +13,6 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 import msgspec
@@ -22,7 +21,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from aiusage.app import AiusageError, AppContext
+from aiusage.app import AiusageError, AppContext, package_version
 from aiusage.web.api_models import Error, Healthz
 from aiusage.web.backend import Backend
 from aiusage.web.events import Broker
@@ -30,13 +29,6 @@ from aiusage.web.security import Guard, token_hash
 
 log = logging.getLogger("aiusage.web")
 NOT_FOUND_HINT = "the OpenAPI document at /docs lists every endpoint"
-
-
-def package_version() -> str:
-    try:
-        return version("aiusage")
-    except PackageNotFoundError:  # a source tree without an install
-        return "0+unknown"
 
 
 class FastJSON(JSONResponse):

@@ -52,12 +52,9 @@ class Endpoint:
 
 @cache
 def user_agent() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from aiusage.version import package_version
 
-    try:
-        return f"aiusage/{version('aiusage')}"
-    except PackageNotFoundError:
-        return "aiusage/0"
+    return f"aiusage/{package_version()}"
 
 
 def current_ms() -> int:

@@ -1,0 +1,1 @@
+"""OpenTelemetry export (extra: otel)."""
