@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from tuitools import NOW, Clock, cell, drive, pane, settle, topbar
+from tuitools import NOW, Clock, cell, drive, pane, populate, settle, topbar
 
 from aiusage.app import AppContext, open_app
 from aiusage.records import UsageEvent
@@ -69,11 +69,14 @@ def check_alerts() -> None:
     writer.close()
 
 
-@pytest.mark.usefixtures("home")
-def test_what_another_process_writes_appears_by_itself() -> None:
+def test_what_another_process_writes_appears_by_itself(
+    isolated_home: Path, database_url: str
+) -> None:
     """The daemon (here: the test) writes usage and fires an alert; the monitor polls the
-    store's markers, redraws, and raises the alert as a toast."""
+    store's markers, redraws, and raises the alert as a toast (on SQLite and PostgreSQL)."""
+    populate(isolated_home, database_url)
     url = store_url()
+    assert url == database_url
 
     async def check(app: TopApp, pilot: Pilot[Any]) -> None:
         loads = app.loads
