@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from aiusage.notify_app import NotifyApi
     from aiusage.retention_app import RetentionApi
     from aiusage.service_app import ServiceApi
+    from aiusage.team_member_app import TeamMemberApi
 
 
 class Features:
@@ -93,3 +94,10 @@ class Features:
         from aiusage.exports_app import ExportsApi
 
         return ExportsApi(cast("App", self))
+
+    @property
+    def team_member(self) -> TeamMemberApi:
+        """This machine in a team: join a team server, push to it, status, leave."""
+        from aiusage.team_member_app import TeamMemberApi
+
+        return TeamMemberApi(cast("App", self))

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from aiusage.alerts.notifiers.base import NotifierConfig
     from aiusage.alerts.settings import AlertSettings
     from aiusage.analytics.budgets import Budget
+    from aiusage.team_config import TeamSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +106,7 @@ MIN_RETENTION_DAYS = 30
 BOOLEAN_SETTINGS = frozenset({"claude_oauth_usage", "codex_usage_api"})
 #: Tables of the config file besides the settings, each parsed by its own code.
 TABLES = frozenset(
-    {"pricing", "plans", "accounts", "agents", "demo", "budgets", "alerts", "notifiers"}
+    {"pricing", "plans", "accounts", "agents", "demo", "budgets", "alerts", "notifiers", "team"}
 )
 
 
@@ -130,6 +131,8 @@ class Config:
     alerts: AlertSettings | None = None  # None: the defaults (parsed only when present)
     #: ``[notifiers.NAME]``: where alerts are sent (secrets by reference only).
     notifiers: dict[str, NotifierConfig] = field(default_factory=dict)
+    #: ``[team]``: the team server this machine pushes to (None: not in a team).
+    team: TeamSettings | None = None
     claude_oauth_usage: bool = False
     codex_usage_api: bool = False
     claude_oauth_base_url: str | None = None
@@ -182,6 +185,7 @@ def load_config(path: Path | None = None) -> Config:
         budgets=_budgets(raw.get("budgets", {}), path),
         alerts=_alerts(raw.get("alerts"), path),
         notifiers=_notifiers(raw.get("notifiers"), path),
+        team=_team(raw.get("team"), path),
         claude_oauth_usage=values["claude_oauth_usage"],
         codex_usage_api=values["codex_usage_api"],
         claude_oauth_base_url=values["claude_oauth_base_url"],
@@ -201,6 +205,14 @@ def _notifiers(raw: Any, path: Path) -> dict[str, NotifierConfig]:
     from aiusage.alerts.notifiers.config import parse_notifiers
 
     return parse_notifiers(raw, path)
+
+
+def _team(raw: Any, path: Path) -> TeamSettings | None:
+    if raw is None:
+        return None
+    from aiusage.team_config import parse_team
+
+    return parse_team(raw, path)
 
 
 def _alerts(raw: Any, path: Path) -> AlertSettings | None:

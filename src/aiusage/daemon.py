@@ -18,7 +18,7 @@ import os
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("aiusage.daemon")
 
 MAX_BACKOFF_S = 3600.0  # a failing account is retried at least hourly
+MAX_PUSH_BACKOFF_S = 900.0  # a failing team server is tried again at least every 15 minutes
 CONCURRENCY = 4
 
 
@@ -54,6 +55,7 @@ class DaemonOptions:
     concurrency: int = CONCURRENCY
     timeout_s: float = DEFAULT_TIMEOUT_S  # per HTTP request
     alerts_every_s: float = 30.0  # evaluate alert rules at most this often; 0: never
+    push_every_s: float | None = None  # push to the team server; None: [team]'s; 0: never
 
 
 def interval_s(account: Account, provider: Provider | None) -> float:
@@ -109,6 +111,7 @@ class Daemon:
         self.collections = 0  # account collections done, for tests and the status line
         self.log_scans = 0
         self.alert_checks = 0
+        self.pushes = 0  # pushes to the team server that stored what was queued
         self._changed = True  # something was collected since the last alert check
         self._tasks: dict[str, tuple[Account, asyncio.Task[None]]] = {}
         self._gate = asyncio.Semaphore(self.options.concurrency)
@@ -130,6 +133,7 @@ class Daemon:
         log.info("daemon started on %s", self.app.store.shown_url)
         logs = asyncio.create_task(self._logs_loop()) if self.options.logs_interval_s else None
         alerts = asyncio.create_task(self._alerts_loop()) if self.options.alerts_every_s else None
+        push = asyncio.create_task(self._push_loop()) if self.options.push_every_s != 0 else None
         try:
             while not self.stop.is_set():
                 self._sync_tasks(self._accounts())
@@ -138,7 +142,7 @@ class Daemon:
         finally:
             for _, task in self._tasks.values():
                 task.cancel()
-            helpers = [t for t in (logs, alerts) if t is not None]
+            helpers = [t for t in (logs, alerts, push) if t is not None]
             for task in helpers:
                 task.cancel()
             await asyncio.gather(
@@ -158,6 +162,8 @@ class Daemon:
             return {name: account for name, (account, _) in self._tasks.items()}
         self.app.config.accounts.clear()
         self.app.config.accounts.update(config.accounts)
+        if config.team != self.app.config.team:  # joined or left meanwhile
+            self.app.config = replace(self.app.config, team=config.team)
         self._retention_days = config.retention_days
         return {n: a for n, a in config.accounts.items() if a.enabled}
 
@@ -228,6 +234,38 @@ class Daemon:
                 self.alert_checks += 1
             except Exception as exc:  # a broken rule or channel never stops collection
                 log.warning("alerts: %s", exc)
+
+    async def _push_loop(self) -> None:
+        """Push to the team server after collections (at most every ``push_every_s``, or
+        ``[team] push_every``); while it fails, wait longer each time (up to 15 minutes,
+        at least its Retry-After). Collection never waits for it."""
+        from aiusage.store.push_queue import has_backlog
+
+        failures, pause = 0, 0.0
+        while not self.stop.is_set():
+            team = self.app.config.team
+            every = self.options.push_every_s or (team.push_every_s if team else 30.0)
+            wait = min(every * 2**failures, max(MAX_PUSH_BACKOFF_S, every)) if failures else every
+            if await self._wait(max(wait, pause)):
+                return
+            pause = 0.0
+            try:
+                if self.app.config.team is None or not has_backlog(self.app.store.db):
+                    failures = 0
+                    continue
+                result = await self.app.team_member.push()
+            except Exception as exc:  # no token, a broken store: logged, collection goes on
+                log.warning("team push: %s", exc)
+                failures += 1
+                continue
+            if result.ok:
+                failures = 0
+                self.pushes += 1
+                log.info("team push: %d events, %d readings", result.events, result.observations)
+            else:
+                log.warning("team push: %s (hint: %s)", result.error, result.hint)
+                failures = 10 if result.stopped else failures + 1
+                pause = result.retry_after_s or 0.0
 
     def _prune_if_due(self) -> None:
         """Apply the configured retention once a day (a failure is logged, not fatal)."""

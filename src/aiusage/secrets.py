@@ -24,31 +24,12 @@ def _username(account: str) -> str:
 
 def store_key(account: str, key: str) -> None:
     """Put an account's key into the OS keyring."""
-    import keyring
-    from keyring.errors import KeyringError
-
-    if not key.strip():
-        raise ConfigError("the key is empty", hint="paste the key on standard input")
-    try:
-        keyring.set_password(SERVICE, _username(account), key.strip())
-    except (KeyringError, RuntimeError) as exc:
-        raise ConfigError(
-            f"could not store the key: {type(exc).__name__}", hint=NO_KEYRING_HINT
-        ) from None
+    _put(_username(account), key, "key", NO_KEYRING_HINT)
 
 
 def delete_key(account: str) -> bool:
     """Remove an account's key from the keyring; False when there was none."""
-    import keyring
-    from keyring.errors import KeyringError, PasswordDeleteError
-
-    try:
-        keyring.delete_password(SERVICE, _username(account))
-    except PasswordDeleteError:
-        return False
-    except (KeyringError, RuntimeError):
-        return False
-    return True
+    return _delete(_username(account))
 
 
 def find_key(account: Account) -> str | None:
@@ -81,31 +62,18 @@ def _notifier_username(name: str) -> str:
 
 def store_notifier_secret(name: str, value: str) -> None:
     """Put a notification channel's secret into the OS keyring (user ``notifier:NAME``)."""
-    import keyring
-    from keyring.errors import KeyringError
-
-    if not value.strip():
-        raise ConfigError("the secret is empty", hint="paste it on standard input")
-    try:
-        keyring.set_password(SERVICE, _notifier_username(name), value.strip())
-    except (KeyringError, RuntimeError) as exc:
-        raise ConfigError(
-            f"could not store the secret: {type(exc).__name__}",
-            hint="no usable OS keyring here: name an environment variable in the channel's "
-            "table instead (url_env, secret_env or password_env)",
-        ) from None
+    _put(
+        _notifier_username(name),
+        value,
+        "secret",
+        "no usable OS keyring here: name an environment variable in the channel's "
+        "table instead (url_env, secret_env or password_env)",
+    )
 
 
 def delete_notifier_secret(name: str) -> bool:
     """Remove a channel's secret from the keyring; False when there was none."""
-    import keyring
-    from keyring.errors import KeyringError, PasswordDeleteError
-
-    try:
-        keyring.delete_password(SERVICE, _notifier_username(name))
-    except (PasswordDeleteError, KeyringError, RuntimeError):
-        return False
-    return True
+    return _delete(_notifier_username(name))
 
 
 def find_notifier_secret(name: str, env: str | None, field: str) -> str | None:
@@ -130,3 +98,79 @@ def find_notifier_secret(name: str, env: str | None, field: str) -> str | None:
             hint=f'name an environment variable instead: {field} = "VAR"',
         ) from None
     return found.strip() if found else None
+
+
+# -- a team member's token for the team server (user ``team:<server URL>``) ------------
+
+TEAM_TOKEN_ENV = "AIUSAGE_TEAM_TOKEN"
+
+
+def _team_username(server: str) -> str:
+    return f"team:{server}"
+
+
+def store_team_token(server: str, token: str) -> None:
+    """Put the member's token for ``server`` into the OS keyring."""
+    _put(
+        _team_username(server),
+        token,
+        "token",
+        f"no usable OS keyring here (a headless machine?): export {TEAM_TOKEN_ENV}=… in "
+        "the environment aiusage runs in, then join again",
+    )
+
+
+def delete_team_token(server: str) -> bool:
+    return _delete(_team_username(server))
+
+
+def find_team_token(server: str) -> str | None:
+    """The member's token: from the keyring, else from ``AIUSAGE_TEAM_TOKEN``."""
+    return _team_keyring(server) or os.environ.get(TEAM_TOKEN_ENV, "").strip() or None
+
+
+def team_token_source(server: str) -> str:
+    """Where the token comes from (keyring, environment or missing), never the token."""
+    if _team_keyring(server):
+        return "keyring"
+    return "environment" if os.environ.get(TEAM_TOKEN_ENV, "").strip() else "missing"
+
+
+def _team_keyring(server: str) -> str | None:
+    import keyring
+    from keyring.errors import KeyringError
+
+    try:
+        found = keyring.get_password(SERVICE, _team_username(server))
+    except (KeyringError, RuntimeError):
+        return None
+    return found.strip() if found else None
+
+
+# -- the keyring, worded for the user --------------------------------------------------
+
+
+def _put(username: str, value: str, what: str, no_keyring_hint: str) -> None:
+    import keyring
+    from keyring.errors import KeyringError
+
+    if not value.strip():
+        raise ConfigError(f"the {what} is empty", hint=f"paste the {what} on standard input")
+    try:
+        keyring.set_password(SERVICE, username, value.strip())
+    except (KeyringError, RuntimeError) as exc:
+        raise ConfigError(
+            f"could not store the {what}: {type(exc).__name__}", hint=no_keyring_hint
+        ) from None
+
+
+def _delete(username: str) -> bool:
+    """False when the keyring held nothing for ``username`` (or cannot be used)."""
+    import keyring
+    from keyring.errors import KeyringError, PasswordDeleteError
+
+    try:
+        keyring.delete_password(SERVICE, username)
+    except (PasswordDeleteError, KeyringError, RuntimeError):
+        return False
+    return True

@@ -37,6 +37,14 @@ def daemon(
     quiet: Annotated[
         bool, typer.Option("--quiet", "-q", help="Log only problems, not every collection.")
     ] = False,
+    push_every: Annotated[
+        str | None,
+        typer.Option(
+            "--push-every",
+            help="In a team: push to the team server at most this often (default: [team] "
+            "push_every, 30s).",
+        ),
+    ] = None,
     install: Annotated[
         bool,
         typer.Option(
@@ -66,8 +74,10 @@ def daemon(
     if install + uninstall + status > 1:
         raise typer.BadParameter("give one of --install, --uninstall, --status")
     every = 0 if no_logs else parse_interval(logs_interval, "--logs-interval")
+    push_s = parse_interval(push_every, "--push-every") if push_every else None
     if install:
         args = _daemon_args(logs_interval, no_logs, backfill, quiet)
+        args += ["--push-every", push_every] if push_every else []
         with_app(database, lambda application: _installed(application.service.install(args)))
         return
     if uninstall:
@@ -84,7 +94,9 @@ def daemon(
     )
 
     def body(application: App) -> None:
-        application.daemon(logs_interval_s=float(every), backfill_days=backfill).run_forever()
+        application.daemon(
+            logs_interval_s=float(every), backfill_days=backfill, push_every_s=push_s
+        ).run_forever()
 
     with_app(database, body)
 

@@ -145,6 +145,7 @@ def _register_command_groups() -> None:
         prune,
         serve,
         sources,
+        team,
         top,
         tray,
     )
@@ -164,6 +165,7 @@ def _register_command_groups() -> None:
         prune,
         serve,
         sources,
+        team,
         top,
         tray,
     )

@@ -10,7 +10,7 @@ TOKEN_COLUMNS = (
     "cache_write_1h_tokens",
     "reasoning_tokens",
 )
-_EVENT_COLUMNS = (
+EVENT_COLUMNS = (
     "source",
     "dedup_key",
     "ts_ms",
@@ -28,13 +28,13 @@ _EVENT_COLUMNS = (
     "sidechain",
     "meta",
 )
-_UPDATED = [c for c in _EVENT_COLUMNS if c not in ("source", "dedup_key")]
+_UPDATED = [c for c in EVENT_COLUMNS if c not in ("source", "dedup_key")]
 
 # Keep the most complete copy (a streamed response's last line carries the final counts);
 # among equally complete copies keep the earliest (a fork replays its parent later).
 UPSERT_EVENT = (
-    f"INSERT INTO usage_events ({', '.join(_EVENT_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in _EVENT_COLUMNS)}) "
+    f"INSERT INTO usage_events ({', '.join(EVENT_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in EVENT_COLUMNS)}) "
     "ON CONFLICT (source, dedup_key) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in _UPDATED)
     + " WHERE excluded.total_tokens > usage_events.total_tokens"
@@ -48,7 +48,7 @@ UPSERT_EVENT = (
     " AND usage_events.cost_reported_usd IS NULL AND excluded.cost_reported_usd IS NOT NULL)"
 )
 
-_OBS_COLUMNS = (
+OBSERVATION_COLUMNS = (
     "ts_ms",
     "account",
     "metric",
@@ -62,8 +62,8 @@ _OBS_COLUMNS = (
     "meta",
 )
 INSERT_OBSERVATION = (
-    f"INSERT INTO observations ({', '.join(_OBS_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in _OBS_COLUMNS)}) "
+    f"INSERT INTO observations ({', '.join(OBSERVATION_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in OBSERVATION_COLUMNS)}) "
     "ON CONFLICT (user_name, account, metric, window_name, ts_ms) DO NOTHING"
 )
 
