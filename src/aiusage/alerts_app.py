@@ -96,8 +96,10 @@ class AlertsApi:
         if not configs:
             return {}
         from aiusage.alerts.notifiers import Notification, notify
+        from aiusage.team_budgets import member_channels
 
         c = fired.condition
+        configs = {**configs, **member_channels(self.app, c)}  # a member's own quota
         message = Notification(
             title=fired.title,
             body=fired.body,

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from aiusage.notify_app import NotifyApi
     from aiusage.retention_app import RetentionApi
     from aiusage.service_app import ServiceApi
+    from aiusage.team_app import TeamApi
     from aiusage.team_member_app import TeamMemberApi
 
 
@@ -101,3 +102,10 @@ class Features:
         from aiusage.team_member_app import TeamMemberApi
 
         return TeamMemberApi(cast("App", self))
+
+    @property
+    def team(self) -> TeamApi:
+        """A team server: members, tokens, pushes, the team's views and audit log."""
+        from aiusage.team_app import TeamApi
+
+        return TeamApi(cast("App", self))

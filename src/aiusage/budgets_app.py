@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from aiusage.accounts import NAME, read_toml, write_toml
 from aiusage.analytics.budgets import (
     FORECAST_HISTORY_DAYS,
+    TEAM_SCOPES,
     Budget,
     BudgetStatus,
     Spend,
@@ -55,8 +56,9 @@ class BudgetsApi:
     def all(self) -> list[Budget]:
         return sorted(self.app.config.budgets.values(), key=lambda b: b.name)
 
-    def set(self, name: str, values: dict[str, object]) -> Budget:
-        """Add or replace a budget in the config file (checked before it is written)."""
+    def set(self, name: str, values: dict[str, object], actor: str = "owner") -> Budget:
+        """Add or replace a budget in the config file (checked before it is written);
+        ``actor`` is who the audit log names."""
         if not NAME.match(name):
             raise ConfigError(
                 f"budget name {name!r} is not allowed", hint="use a-z, 0-9, '.', '_' and '-'"
@@ -66,15 +68,25 @@ class BudgetsApi:
         doc.setdefault("budgets", {})[name] = budget_table(budget)
         write_toml(self._path, doc)
         self.app.config.budgets[name] = budget
+        self._audit(actor, "budget.set", name, budget_table(budget))
         return budget
 
-    def remove(self, name: str) -> None:
+    def remove(self, name: str, actor: str = "owner") -> None:
         doc = read_toml(self._path)
         if name not in doc.get("budgets", {}):
             raise ConfigError(f"no budget named {name!r}", hint="`aiusage budgets list` shows them")
         del doc["budgets"][name]
         write_toml(self._path, doc)
         self.app.config.budgets.pop(name, None)
+        self._audit(actor, "budget.remove", name, {})
+
+    def _audit(self, actor: str, action: str, name: str, detail: dict[str, object]) -> None:
+        """A team server's audit log records every budget change (in any store: cheap)."""
+        from aiusage.store.team import audit
+
+        db = self.app.store.db
+        with db.transaction():
+            audit(db, actor, action, name, detail)
 
     def status(self, now_ms: int | None = None, tz_name: str | None = None) -> list[BudgetStatus]:
         """Where every budget stands now: spent, left, pace, projection."""
@@ -85,6 +97,11 @@ class BudgetsApi:
         mode = CostMode((self.app.config.cost_mode or "auto").lower())
         out = []
         for budget in self.all():
+            if budget.scope_kind in TEAM_SCOPES:  # a team server's pools and quotas
+                from aiusage.team_budgets import team_status
+
+                out.append(team_status(self.app, budget, now_ms))
+                continue
             first, last = period_bounds(budget, now.date(), week)
             scope = self.scope(budget)
             spent = Spend()

@@ -5,6 +5,7 @@ AiusageError
 ├── StoreError           the database cannot be opened, migrated or written
 │   └── StoreBusyError   another aiusage holds the write lock for too long
 ├── ServiceError         installing or removing the background service failed
+├── TeamError            a team server refuses a request; ``status`` is its HTTP status
 └── SourceError          one source failed; the others carry on
     ├── SourceAuthError         credentials missing, unreadable, expired or refused (401/403)
     │   └── SourceForbiddenError    403: the key is valid but lacks a right (an admin key)
@@ -44,6 +45,26 @@ class StoreBusyError(StoreError):
 
 class ServiceError(AiusageError):
     default_hint = "run `aiusage daemon` in a terminal to see whether it starts"
+
+
+class TeamError(AiusageError):
+    """A team server's refusal: unknown token (401), not allowed (403), no such user or
+    token (404), a name taken (409), a batch too big (413), a malformed row (422).
+    ``row`` names the row a 422 is about: ``{"kind": "events", "index": 12}``."""
+
+    default_hint = "docs/team.md describes team mode"
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        *,
+        status: int = 400,
+        row: dict[str, object] | None = None,
+    ) -> None:
+        super().__init__(message, hint)
+        self.status = status
+        self.row = row
 
 
 class SourceError(AiusageError):

@@ -18,7 +18,10 @@ from aiusage.analytics.timezones import week_start as week_start_of
 from aiusage.errors import ConfigError
 
 PERIODS = ("daily", "weekly", "monthly", "custom")
-SCOPES = ("all", "provider", "account", "agent", "source", "project")
+#: on a team server: a member's quota, a department's pool, everyone pushed (team_budgets)
+TEAM_SCOPES = ("user", "department", "team")
+SCOPES = ("all", "provider", "account", "agent", "source", "project", *TEAM_SCOPES)
+BARE_SCOPES = ("all", "team")  # scopes without a NAME
 DEFAULT_WARN = 80.0
 #: Days of spend a budget's projection looks back on (weekday seasonality wants >= 21).
 FORECAST_HISTORY_DAYS = 70
@@ -183,10 +186,11 @@ def parse_budget(name: str, raw: object, where: str) -> Budget:
         )
     scope = str(raw.get("scope", "all"))
     kind = scope.split(":", 1)[0]
-    if kind not in SCOPES or (kind != "all" and not scope.partition(":")[2]):
+    if kind not in SCOPES or (kind not in BARE_SCOPES and not scope.partition(":")[2]):
         raise ConfigError(
-            f"{where}: budget {name}: scope {scope!r} is not 'all' or KIND:NAME",
-            hint="KIND is provider, account, agent, source or project, e.g. agent:claude-code",
+            f"{where}: budget {name}: scope {scope!r} is not 'all', 'team' or KIND:NAME",
+            hint="KIND is provider, account, agent, source, project, or on a team server "
+            "user or department, e.g. agent:claude-code",
         )
     warn = _number(raw.get("warn", DEFAULT_WARN), name, "warn", where)
     start, end = _day(raw.get("start"), name, where), _day(raw.get("end"), name, where)

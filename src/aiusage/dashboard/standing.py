@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from aiusage.analytics.blocks import build_blocks
 from aiusage.analytics.budgets import (
     FORECAST_HISTORY_DAYS,
+    TEAM_SCOPES,
     Budget,
     BudgetStatus,
     Spend,
@@ -86,9 +87,10 @@ def limits(app: App, now_ms: int) -> list[LimitRow]:
 
 
 def budgets(app: App, now_ms: int) -> list[BudgetStatus]:
-    """``App.budgets.status()`` from the day sums (the core's way if a scope is a project)."""
+    """``App.budgets.status()`` from the day sums (the core's way if a scope is a project
+    or a team's: those need per-project or per-member sums)."""
     every = app.budgets.all()
-    if any(b.scope_kind == "project" for b in every):
+    if any(b.scope_kind in ("project", *TEAM_SCOPES) for b in every):
         return app.budgets.status(now_ms=now_ms)
     cells = daily_cells(app, now_ms)
     zone = app.tz(None)

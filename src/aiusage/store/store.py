@@ -23,6 +23,7 @@ from aiusage.store.statements import (
 )
 
 TARGETED_HIDE_MAX = 5000  # beyond this many written keys one full pass is quicker
+ROLLUP_LOCK = 7414  # pg_advisory_xact_lock key of rollup rebuilds
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,23 +193,36 @@ class Store:
 
     # -- rollup -------------------------------------------------------------------------
     def _mark_rollup_dirty(self, lo_ms: int, hi_ms: int) -> None:
-        """Widen the range whose rollup must be rebuilt (kept in the same transaction)."""
-        current = self.db.scalar("SELECT value FROM meta WHERE name = 'rollup_dirty'")
+        """Widen the range whose rollup must be rebuilt (kept in the same transaction).
+        On PostgreSQL the row is locked first: two writers (a team server's pushes, its
+        collector) must not both widen the same old value and lose one range."""
+        lock = " FOR UPDATE" if self.db.is_postgres else ""
+        current = self.db.scalar(f"SELECT value FROM meta WHERE name = 'rollup_dirty'{lock}")
         if current:
             a, b = (int(x) for x in str(current).split(":"))
             lo_ms, hi_ms = min(lo_ms, a), max(hi_ms, b)
         self._set_meta("rollup_dirty", f"{lo_ms}:{hi_ms}")
 
     def refresh_rollup(self) -> None:
-        """Rebuild the rollup over the range writes touched since the last refresh."""
-        dirty = self.meta("rollup_dirty")
-        if not dirty:
+        """Rebuild the rollup over the range writes touched since the last refresh.
+
+        On PostgreSQL an advisory lock keeps two refreshes (a server's threads) from
+        rebuilding the same buckets at once, and the range is read under it."""
+        if not self.meta("rollup_dirty"):
             return
-        lo_ms, hi_ms = (int(x) for x in dirty.split(":"))
-        lo_ms = max(lo_ms, self._prune_floor())  # below it the rollup is all there is
-        lo = lo_ms - lo_ms % BUCKET_MS
-        hi = hi_ms - hi_ms % BUCKET_MS + BUCKET_MS
         with self.db.transaction():
+            if self.db.is_postgres:
+                self.db.execute("SELECT pg_advisory_xact_lock(:k)", {"k": ROLLUP_LOCK})
+            dirty = self.db.scalar(
+                "SELECT value FROM meta WHERE name = 'rollup_dirty'"
+                + (" FOR UPDATE" if self.db.is_postgres else "")
+            )
+            if not dirty:
+                return
+            lo_ms, hi_ms = (int(x) for x in str(dirty).split(":"))
+            lo_ms = max(lo_ms, self._prune_floor())  # below it the rollup is all there is
+            lo = lo_ms - lo_ms % BUCKET_MS
+            hi = hi_ms - hi_ms % BUCKET_MS + BUCKET_MS
             self.db.execute(
                 "DELETE FROM usage_rollup WHERE bucket >= :a AND bucket < :b",
                 {"a": lo // BUCKET_MS, "b": hi // BUCKET_MS},

@@ -70,6 +70,7 @@ class Backend:
         self.ctx = ctx
         self._db = _Lane(ctx, 1, "aiusage-db")
         self._slow = _Lane(ctx, 2, "aiusage-action")
+        self._push = _Lane(ctx, 2, "aiusage-push")  # a team server's members pushing
 
     async def call(self, fn: Callable[[App], T]) -> T:
         """Run ``fn(app)`` on the database thread."""
@@ -80,6 +81,12 @@ class Backend:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._slow.pool, self._slow.run, fn)
 
+    async def push(self, fn: Callable[[App], T]) -> T:
+        """Run a team push on a thread of its own: a large batch never stalls a page."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._push.pool, self._push.run, fn)
+
     def close(self) -> None:
         self._db.close()
         self._slow.close()
+        self._push.close()

@@ -9,6 +9,10 @@
   double submit (the ``aiusage_csrf`` cookie echoed in ``X-CSRF-Token``) and an Origin
   (or Referer) of this very server. A request authenticated by a Bearer header is not a
   browser's ambient credential, so it needs neither.
+- Team routes (``/api/v1/team/``) also take a team member's own token: a request there
+  with a Bearer header passes to the team router, which checks it (member token, or the
+  access token meaning the owner) and applies the member's role. Without one, the rules
+  above apply and the request is the owner's.
 
 No response, log line or error carries the token: the access log prints paths without
 their query string.
@@ -34,6 +38,7 @@ CSRF_COOKIE = "aiusage_csrf"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 OPEN_PATHS = ("/healthz", "/login", "/static/", "/favicon.ico")
+TEAM_PATHS = "/api/v1/team/"  # members' tokens are checked by the team router (api_team.py)
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 access_log = logging.getLogger("aiusage.web.access")
 HEADERS = [
@@ -117,7 +122,8 @@ class Guard:
     ) -> tuple[int, str, str] | None:
         """(status, detail, hint) when the request may not pass, else None."""
         host = headers.get("host", "")
-        bearer = _bearer(headers.get("authorization", ""))
+        bearer = bearer_token(headers.get("authorization", ""))
+        team = path.startswith(TEAM_PATHS)
         if self.token_hash is None:
             if not is_loopback(host_name(host)):
                 return (
@@ -125,6 +131,8 @@ class Guard:
                     f"this server answers loopback addresses only, not {host_name(host)!r}",
                     "open http://127.0.0.1:PORT/, or serve with --host and a token",
                 )
+        elif team and bearer:
+            pass  # a member's token (or the owner's): the team router checks it
         elif not path.startswith(OPEN_PATHS) and path != "/login":
             given = bearer or cookies.get(TOKEN_COOKIE)
             if not token_matches(given, self.token_hash):
@@ -134,7 +142,9 @@ class Guard:
                     "open /login?token=TOKEN once in the browser, or send "
                     "'Authorization: Bearer TOKEN' (the token `aiusage serve` printed)",
                 )
-        if method in UNSAFE and not (bearer and token_matches(bearer, self.token_hash)):
+        # A Bearer header is no browser's ambient credential: no CSRF check for it (on a
+        # team route any Bearer, which the router then checks or refuses with a 401).
+        if method in UNSAFE and not (bearer and (team or token_matches(bearer, self.token_hash))):
             return _csrf_refusal(scope, headers, cookies)
         return None
 
@@ -185,7 +195,7 @@ def _csrf_refusal(
     return None
 
 
-def _bearer(value: str) -> str | None:
+def bearer_token(value: str) -> str | None:
     scheme, _, token = value.partition(" ")
     return token.strip() or None if scheme.lower() == "bearer" else None
 

@@ -99,15 +99,17 @@ def create_app(
         """Liveness: the process answers (no data, no token needed)."""
         return {"status": "ok", "version": package_version()}
 
-    from aiusage.web import api_actions, api_read, events, metrics
+    from aiusage.web import api_actions, api_read, api_team, events, metrics
     from aiusage.web.pages import mount_pages
 
     api.include_router(api_read.router)
     api.include_router(api_actions.router)
+    api.include_router(api_team.router)
     api.include_router(events.router)
     api.include_router(metrics.router)
     mount_pages(api)
     digest = token_sha256 or (token_hash(token) if token else None)
+    api.state.token_hash = digest  # the team router takes it as the owner's (admin)
     api.add_middleware(Guard, token_hash=digest)
     return api
 
@@ -143,6 +145,12 @@ def _handlers(api: FastAPI) -> None:
     async def aiusage_error(_: Request, exc: AiusageError) -> JSONResponse:
         name = type(exc).__name__
         message = str(exc.args[0]) if exc.args else name
+        status = getattr(exc, "status", None)  # a TeamError says its own
+        if isinstance(status, int):
+            headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+            row = getattr(exc, "row", None)
+            body = {"detail": message, "hint": exc.hint, **({"row": row} if row else {})}
+            return FastJSON(body, status_code=status, headers=headers or None)
         if name == "StoreBusyError":
             return error(503, message, exc.hint, **{"Retry-After": "2"})
         if name.startswith("Store"):

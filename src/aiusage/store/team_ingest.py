@@ -1,0 +1,210 @@
+"""Storing a member's push in one transaction, and the per-member day sums (team_daily).
+
+Why recompute days rather than add to them: an upsert may replace an event by a more
+complete copy, move it to an earlier time, or a later sidechain pass may hide it, so a
+running sum would drift; summing the member's events of the touched local days again
+(through the (user_name, ts_ms) index) is exact and stays small — a push touches a few
+days of one member. Days are local days of the server's zone; when the zone changes the
+whole table is rebuilt once.
+
+Concurrency (PostgreSQL, pushes run on several threads): an advisory lock per member
+serialises one member's pushes (their day rows are theirs alone); a rebuild of
+everything takes the same lock family exclusively. SQLite serialises writers anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, tzinfo
+from typing import Any
+
+from aiusage.analytics.timezones import local_date, local_midnight_ms, offset_segments
+from aiusage.store.db import Database
+from aiusage.store.queries import _day_expr
+from aiusage.store.retention import FLOOR_META
+from aiusage.store.statements import UPSERT_EVENT
+from aiusage.store.store import Store
+from aiusage.store.team_rows import EVENT_FIELDS, OBSERVATION_FIELDS
+
+LOCK_SPACE = 7415  # pg_advisory_xact_lock(LOCK_SPACE, …): team_daily writers
+ZONE_META = "team_daily_zone"
+BUCKET_MS = 900_000  # every UTC offset in use is a multiple of 15 minutes
+EPOCH = date(1970, 1, 1)
+GAP_DAYS = 3  # touched days closer than this are recomputed as one range
+CHUNK = 500
+
+# The store's own rule for which copy of an event wins, so a pushed copy is kept exactly
+# when the member's store would keep it.
+_MORE_COMPLETE = UPSERT_EVENT.partition(" WHERE ")[2]
+_EVENT_COLUMNS = (*EVENT_FIELDS, "user_name", "machine")
+UPSERT_TEAM_EVENT = (
+    f"INSERT INTO usage_events ({', '.join(_EVENT_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _EVENT_COLUMNS)}) "
+    "ON CONFLICT (source, dedup_key) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _EVENT_COLUMNS if c not in ("source", "dedup_key"))
+    # never another member's row: a shared provider account pushed by two counts once
+    + f" WHERE usage_events.user_name = excluded.user_name AND ({_MORE_COMPLETE})"
+)
+_OBS_COLUMNS = (*OBSERVATION_FIELDS, "user_name", "machine")
+INSERT_TEAM_OBSERVATION = (
+    f"INSERT INTO observations ({', '.join(_OBS_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _OBS_COLUMNS)}) "
+    "ON CONFLICT (user_name, account, metric, window_name, ts_ms) DO NOTHING"
+)
+_DAILY_INSERT = (
+    "INSERT INTO team_daily (day, user_name, source, model, project, input_tokens, "
+    "output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens, requests, "
+    "events, cost_usd) SELECT {day}, user_name, source, model, project, SUM(input_tokens), "
+    "SUM(output_tokens), SUM(cache_read_tokens), "
+    "SUM(cache_write_5m_tokens + cache_write_1h_tokens), SUM(reasoning_tokens), "
+    "SUM(requests), COUNT(*), COALESCE(SUM(COALESCE(cost_reported_usd, cost_calc_usd)), 0) "
+    "FROM usage_events WHERE {where} AND hidden = 0 "
+    "GROUP BY {day}, user_name, source, model, project"
+)
+
+
+def ingest(
+    store: Store,
+    user: str,
+    machine: str,
+    events: list[dict[str, Any]],
+    observations: list[dict[str, Any]],
+    zone: tzinfo,
+    zone_name: str,
+) -> None:
+    """Store checked rows (``team_rows.parse_batch``) as ``user``'s, all or nothing."""
+    db = store.db
+    floor = int(store.meta(FLOOR_META) or 0)
+    if floor:  # pruned days live in the rollups only (store/retention.py)
+        events = [e for e in events if e["ts_ms"] >= floor]
+    for row in (*events, *observations):
+        row["user_name"], row["machine"] = user, machine
+    events.sort(key=lambda e: (e["source"], e["dedup_key"]))  # one lock order: no deadlock
+    with db.transaction():
+        _lock(db, user)
+        prior = _stored_stamps(db, user, events)  # an upsert may move an event's day
+        db.executemany(UPSERT_TEAM_EVENT, events)
+        db.executemany(INSERT_TEAM_OBSERVATION, observations)
+        stamps = [int(e["ts_ms"]) for e in events] + prior + _hide_replays(db, user, events)
+        if not stamps:
+            return
+        store._mark_rollup_dirty(min(stamps), max(stamps))  # the server's own reports
+        if db.scalar("SELECT value FROM meta WHERE name = :n", {"n": ZONE_META}) == zone_name:
+            recompute_days(db, user, stamps, zone)
+        else:
+            _rebuild_all(db, zone, zone_name)
+
+
+def ensure_zone(store: Store, zone: tzinfo, zone_name: str) -> None:
+    """Rebuild team_daily when the server's zone changed since it was summed."""
+    db = store.db
+    stored = db.scalar("SELECT value FROM meta WHERE name = :n", {"n": ZONE_META})
+    db.commit()
+    if stored == zone_name:
+        return
+    with db.transaction():
+        if db.is_postgres:
+            db.execute("SELECT pg_advisory_xact_lock(:s, 0)", {"s": LOCK_SPACE})
+        _rebuild_all(db, zone, zone_name)
+
+
+def day_number(d: date) -> int:
+    return (d - EPOCH).days
+
+
+def recompute_days(db: Database, user: str, stamps: Iterable[int], zone: tzinfo) -> None:
+    """Sum ``user``'s events again for the local days of ``stamps`` (in a transaction)."""
+    days: set[int] = set()
+    seen: set[int] = set()
+    for ts in stamps:
+        bucket = ts // BUCKET_MS  # one local day per 15-minute bucket
+        if bucket not in seen:
+            seen.add(bucket)
+            days.add(day_number(local_date(ts, zone)))
+    for first, last in _runs(sorted(days)):
+        lo = local_midnight_ms(EPOCH.fromordinal(EPOCH.toordinal() + first), zone)
+        hi = local_midnight_ms(EPOCH.fromordinal(EPOCH.toordinal() + last + 1), zone)
+        db.execute(
+            "DELETE FROM team_daily WHERE user_name = :u AND day >= :a AND day <= :b",
+            {"u": user, "a": first, "b": last},
+        )
+        day = _day_expr(offset_segments(zone, lo, hi))
+        where = "user_name = :u AND ts_ms >= :lo AND ts_ms < :hi"
+        db.execute(_DAILY_INSERT.format(day=day, where=where), {"u": user, "lo": lo, "hi": hi})
+
+
+def _rebuild_all(db: Database, zone: tzinfo, zone_name: str) -> None:
+    db.execute("DELETE FROM team_daily")
+    span = db.query("SELECT MIN(ts_ms), MAX(ts_ms) FROM usage_events WHERE user_name <> ''")
+    if span and span[0][0] is not None:
+        day = _day_expr(offset_segments(zone, int(span[0][0]), int(span[0][1])))
+        db.execute(_DAILY_INSERT.format(day=day, where="user_name <> ''"))
+    db.execute(
+        "INSERT INTO meta (name, value) VALUES (:n, :v) "
+        "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        {"n": ZONE_META, "v": zone_name},
+    )
+
+
+def _runs(days: Sequence[int]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    for d in days:
+        if runs and d - runs[-1][1] <= GAP_DAYS:
+            runs[-1] = (runs[-1][0], d)
+        else:
+            runs.append((d, d))
+    return runs
+
+
+def _lock(db: Database, user: str) -> None:
+    if db.is_postgres:
+        db.execute("SELECT pg_advisory_xact_lock_shared(:s, 0)", {"s": LOCK_SPACE})
+        db.execute("SELECT pg_advisory_xact_lock(:s, hashtext(:u))", {"s": LOCK_SPACE, "u": user})
+
+
+def _stored_stamps(db: Database, user: str, events: Sequence[dict[str, Any]]) -> list[int]:
+    """The times already stored for these events' keys (this member's rows)."""
+    by_source: dict[str, list[str]] = {}
+    for e in events:
+        by_source.setdefault(e["source"], []).append(e["dedup_key"])
+    out: list[int] = []
+    for source, keys in by_source.items():
+        for i in range(0, len(keys), CHUNK):
+            part = keys[i : i + CHUNK]
+            params: dict[str, Any] = {f"k{j}": k for j, k in enumerate(part)}
+            params |= {"s": source, "u": user}
+            marks = ", ".join(f":k{j}" for j in range(len(part)))
+            rows = db.query(
+                "SELECT ts_ms FROM usage_events WHERE source = :s AND user_name = :u "
+                f"AND dedup_key IN ({marks})",
+                params,
+            )
+            out.extend(int(r[0]) for r in rows)
+    return out
+
+
+def _hide_replays(db: Database, user: str, events: Sequence[dict[str, Any]]) -> list[int]:
+    """Hide this member's sidechain copies that replay a message sent outside the
+    sidechain (as a member's own store does); the times of the rows hidden."""
+    by_source: dict[str, set[str]] = {}
+    for e in events:
+        if e["group_key"]:
+            by_source.setdefault(e["source"], set()).add(e["group_key"])
+    out: list[int] = []
+    for source, keys in by_source.items():
+        ordered = sorted(keys)
+        for i in range(0, len(ordered), CHUNK):
+            part = ordered[i : i + CHUNK]
+            params: dict[str, Any] = {f"g{j}": k for j, k in enumerate(part)}
+            params |= {"s": source, "u": user}
+            marks = ", ".join(f":g{j}" for j in range(len(part)))
+            rows = db.query(
+                "UPDATE usage_events SET hidden = 1 WHERE sidechain = 1 AND hidden = 0 "
+                f"AND user_name = :u AND source = :s AND group_key IN ({marks}) AND EXISTS ("
+                "SELECT 1 FROM usage_events AS p WHERE p.source = usage_events.source "
+                "AND p.group_key = usage_events.group_key AND p.sidechain = 0 "
+                "AND p.user_name = :u) RETURNING ts_ms",
+                params,
+            )
+            out.extend(int(r[0]) for r in rows)
+    return out
