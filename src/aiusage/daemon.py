@@ -20,7 +20,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from aiusage.errors import AiusageError
 from aiusage.records import Account
@@ -99,10 +99,12 @@ class Daemon:
         on_result: Callable[[AccountResult], None] | None = None,
         on_tick: Callable[[], None] | None = None,
         rng: random.Random | None = None,
+        push_options: dict[str, Any] | None = None,
     ) -> None:
         self.app = app
         self.options = options or DaemonOptions()
         self.transport = transport
+        self.push_options = push_options or {}  # the team push's (tests: sleep, transport)
         self.providers = providers
         self.on_result = on_result or _log_result
         self.on_tick = on_tick  # runs before each log scan (the demo writes new turns)
@@ -253,7 +255,7 @@ class Daemon:
                 if self.app.config.team is None or not has_backlog(self.app.store.db):
                     failures = 0
                     continue
-                result = await self.app.team_member.push()
+                result = await self.app.team_member.push(**self.push_options)
             except Exception as exc:  # no token, a broken store: logged, collection goes on
                 log.warning("team push: %s", exc)
                 failures += 1
