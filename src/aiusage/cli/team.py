@@ -42,6 +42,9 @@ SinceDay = Annotated[
 
 
 def register(app: typer.Typer) -> None:
+    from aiusage.cli import team_admin
+
+    team_admin.register(team_app)  # the team server's admin commands
     app.add_typer(team_app, name="team")
 
 

@@ -193,7 +193,12 @@ def change_user(db: Database, actor: str, name: str, changes: Mapping[str, Any])
         sets["disabled_ms"] = now_ms() if changes["disabled"] else None
     if not sets:
         return old
-    detail = {k: ("set" if k == "email" and v else v) for k, v in sets.items()}
+    detail: dict[str, Any] = {k: v for k, v in sets.items() if k in ("role", "department")}
+    detail |= {k: bool(v) for k, v in sets.items() if k in ("hide_projects", "leaderboard")}
+    if "email" in sets:
+        detail["email"] = bool(sets["email"])  # changed; the address is not the log's
+    if "disabled_ms" in sets:
+        detail["disabled"] = sets["disabled_ms"] is not None
     action = "user.change"
     if "disabled_ms" in sets:
         action = "user.disable" if sets["disabled_ms"] is not None else "user.enable"
