@@ -1,14 +1,22 @@
-"""A fake team server on loopback speaking push protocol v1 into a real second store, and
-the records a member pushes to it."""
+"""A fake team server on loopback speaking push protocol v1 into a real second store, the
+real one (``aiusage serve``) as a subprocess, and the records a member pushes to them."""
 
 from __future__ import annotations
 
 import gzip
 import json
+import os
+import socket
+import subprocess
+import sys
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from aiusage.fake.server import FakeServer, Recorded, Reply
 from aiusage.records import Observation, UsageEvent
@@ -144,3 +152,44 @@ class Naps:
 
     async def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def real_server(home: Path, database_url: str) -> Iterator[str]:
+    """``aiusage serve --no-collect`` on ``database_url`` (the team server), its own home;
+    yields its URL once /healthz answers."""
+    port = free_port()
+    home.mkdir(parents=True, exist_ok=True)
+    log_path = home / "serve.log"
+    env = {**os.environ, "AIUSAGE_HOME": str(home), "NO_COLOR": "1"}
+    cmd = [sys.executable, "-m", "aiusage", "serve", "--port", str(port), "--no-collect"]
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [*cmd, "--database", database_url], env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert proc.poll() is None, log_path.read_text()
+            try:
+                if httpx.get(url + "/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
