@@ -6,11 +6,14 @@ import sys
 from collections.abc import Callable
 
 import typer
+from rich.console import Console
 
 from aiusage.app import App, Period
 from aiusage.cli import options as o
 from aiusage.cli.common import dump as _dump
 from aiusage.cli.common import err, nothing_found, out, refresh, with_app
+from aiusage.cli.watch import Watch, refuse_json, with_default_interval
+from aiusage.cli.watch import watch as watch_redraw
 
 app = typer.Typer(
     name="aiusage",
@@ -78,12 +81,24 @@ def _report_command(period: Period) -> Callable[..., None]:
         database: o.Database = None,
         verbose: o.Verbose = False,
         no_refresh: o.NoRefresh = False,
+        watch: Watch = None,
     ) -> None:
         opts = o.report_options(
             since, until, tz, start_of_week, agent, project, instances, mode, order
         )
+        refuse_json(watch, json_out)
 
         def body(application: App) -> None:
+            if watch is not None:
+                from aiusage.cli.render import render_report
+
+                def frame(console: Console) -> None:
+                    refresh(application, opts.agents, True, no_refresh)
+                    report = application.report(period, opts)
+                    render_report(console, report, application.tz_name(tz), breakdown)
+
+                watch_redraw(frame, watch, out)
+                return
             scan = refresh(application, opts.agents, json_out, no_refresh)
             if not no_refresh and nothing_found(application, scan):
                 if json_out:
@@ -185,7 +200,7 @@ _register_command_groups()
 
 def main() -> None:
     try:
-        app()
+        app(args=with_default_interval(sys.argv[1:]))
     except KeyboardInterrupt:
         err.print("[dim]interrupted — what was read so far is saved[/]")
         sys.exit(130)
