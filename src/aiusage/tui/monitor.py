@@ -201,7 +201,10 @@ class TopApp(App[None]):
         self.draw_chart()
 
     def draw_titles(self) -> None:
-        table = self.query_one(SourcesTable)
+        found = self.query(SourcesTable)
+        if not found:  # a highlight arriving while the screen is being torn down
+            return
+        table = found.first()
         name = table.selected()
         row = next((r for r in self.snap.rows if r.name == name), None) if self.snap else None
         table.border_title, table.border_subtitle = panels.table_titles(self.view, row)
