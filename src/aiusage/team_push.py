@@ -41,7 +41,7 @@ GZIP_LEVEL = 6
 ATTEMPTS = 4
 BACKOFF_S = 1.0  # then 2 s, 4 s
 MAX_WAIT_S = 60.0  # a longer Retry-After ends this push; the next one honours it
-TIMEOUT_S = 60.0
+TIMEOUT_S = 120.0  # a server busy with a whole team's backlog answers late, not never
 #: meta rows: the last push that stored something, the last try, the last failure, sums
 LAST_PUSH, LAST_ATTEMPT, LAST_ERROR = "team_last_push_ms", "team_last_attempt_ms", "team_error"
 PUSHED_EVENTS, PUSHED_OBSERVATIONS, DROPPED = "team_events", "team_readings", "team_dropped"
@@ -241,7 +241,7 @@ class Pusher:
     def _encode(self, batch: Batch) -> bytes:
         import msgspec
 
-        events = batch.events if self.team.share_projects else hide_projects(batch.events)
+        events = wire_events(batch.events, self.team.share_projects)
         payload = {
             "version": PROTOCOL_VERSION,
             "machine": self.team.machine,
@@ -304,19 +304,23 @@ class Pusher:
         return text
 
 
-def hide_projects(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Copies without project names: ``project`` empties, and a ``dedup_key`` that spells
-    the project (providers' keys do) becomes its SHA-256, which is as unique and stable."""
-    hidden = []
+def wire_events(events: list[dict[str, Any]], share_projects: bool) -> list[dict[str, Any]]:
+    """The events as sent. A ``dedup_key`` that spells its project (providers' keys do)
+    always goes as its SHA-256, as unique and stable, so switching ``share_projects``
+    never gives the server a second key for an event; without sharing, ``project`` is
+    emptied too and no project name leaves the machine."""
+    sent = []
     for event in events:
-        row, project = dict(event), event["project"]
-        if project:
-            row["project"] = ""
-            if project in row["dedup_key"]:
-                digest = hashlib.sha256(row["dedup_key"].encode()).hexdigest()
-                row["dedup_key"] = f"sha256:{digest[:48]}"
-        hidden.append(row)
-    return hidden
+        project = event["project"]
+        if project and (not share_projects or project in event["dedup_key"]):
+            event = dict(event)
+            if project in event["dedup_key"]:
+                digest = hashlib.sha256(event["dedup_key"].encode()).hexdigest()
+                event["dedup_key"] = f"sha256:{digest[:48]}"
+            if not share_projects:
+                event["project"] = ""
+        sent.append(event)
+    return sent
 
 
 def _refusal(status: int, said: str, server: str) -> PushFailed:

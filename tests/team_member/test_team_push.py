@@ -240,7 +240,7 @@ def test_project_names_stay_home_when_not_shared(member: App, team_server: TeamF
     wire = b"".join(gzip.decompress(r.body) for r in team_server.requests if r.body)
     assert b"secret-shop" not in wire
     assert team_server.rows("SELECT COUNT(*) FROM usage_events WHERE project = ''") == [(4,)]
-    # the hashed key is stable: a re-send still counts once
-    member.team_member.join(team_server.base_url, TOKEN, share_projects=False)
+    # Sharing switched on and the history sent again: the same keys, each counted once.
+    member.team_member.join(team_server.base_url, TOKEN, share_projects=True)
     assert push(member).events == 4
     assert team_server.event_count() == 4
