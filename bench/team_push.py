@@ -239,7 +239,7 @@ def fault_phase(
     before, killed = asyncio.run(crash_mid_push())
     print(
         f"  killed the server and PostgreSQL ({killed} processes) after {before:,} "
-        "events were acknowledged; restarting both"
+        "of these events were acknowledged; restarting both"
     )
     postgres.start()
     server.start()

@@ -9,10 +9,14 @@ from pathlib import Path
 
 
 def run_cli(
-    home: Path, *args: str, timeout: float = 60, env: dict[str, str] | None = None
+    home: Path,
+    *args: str,
+    timeout: float = 60,
+    env: dict[str, str] | None = None,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """``python -m aiusage ARGS`` with ``home`` as AIUSAGE_HOME, no colour, 120 columns;
-    ``env`` adds or replaces variables."""
+    ``env`` adds or replaces variables; ``stdin`` (if given) is its standard input."""
     env = {
         **os.environ,
         "AIUSAGE_HOME": str(home),
@@ -23,6 +27,7 @@ def run_cli(
     return subprocess.run(
         [sys.executable, "-m", "aiusage", *args],
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=timeout,

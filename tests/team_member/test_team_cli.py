@@ -14,17 +14,11 @@ from pathlib import Path
 from team_fake import TOKEN, TeamFake, events, readings
 
 from aiusage.app import open_app
+from clitools import run_cli
 
 
 def aiusage(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "aiusage", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "120"},
-        timeout=60,
-    )
+    return run_cli(Path(os.environ["AIUSAGE_HOME"]), *args, stdin=stdin)
 
 
 def seed(n: int, with_readings: int = 0) -> None:
