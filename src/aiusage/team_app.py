@@ -175,7 +175,9 @@ class TeamApi:
         return {"events": len(events), "observations": len(observations)}
 
     def _zone_name(self) -> str:
-        return self.app.tz_name(None)
+        """What team_daily was summed under: the server's zone and its prices (a price
+        change reprices the stored events, so the sums are made again once)."""
+        return f"{self.app.tz_name(None)}|{self.app.store.meta('price_fingerprint') or ''}"
 
     # -- views ---------------------------------------------------------------------------
     def overview(self, by: Viewer, period: str = "month", now_ms: int | None = None) -> Any:
@@ -230,7 +232,7 @@ class TeamApi:
         self.app.budgets.remove(name, actor=by.actor)
 
     def refresh(self) -> None:
-        """Sum team_daily again if the server's time zone changed since."""
+        """Sum team_daily again if the server's time zone or prices changed since."""
         from aiusage.store.team_ingest import ensure_zone
 
         ensure_zone(self.app.store, self.app.tz(None), self._zone_name())

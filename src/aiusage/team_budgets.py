@@ -1,7 +1,7 @@
 """Budgets over a team: ``user:NAME`` (a member's quota), ``department:NAME`` and
-``team`` (shared pools), spent from team_daily, and who hears about them.
+``team`` (shared pools), spent from team_member_daily, and who hears about them.
 
-Why team_daily: a pool of 1,000 members is a sum over their day rows, already per
+Why team_member_daily: a pool of 1,000 members is a sum over their day rows, already per
 local day in the server's zone, so a budget's period and its forecast history are one
 grouped query. Alerts of a member's quota go to every channel the server has (the
 admins') and, when the member has an email address and the server an email channel,
@@ -34,7 +34,6 @@ if TYPE_CHECKING:
     from aiusage.app import App
 
 __all__ = ["TEAM_SCOPES", "member_channels", "team_status"]
-TOKENS = "input_tokens + output_tokens + cache_read_tokens + cache_write_tokens"
 
 
 def _scope_sql(budget: Budget) -> tuple[str, dict[str, Any]]:
@@ -56,7 +55,7 @@ def team_status(app: App, budget: Budget, now_ms: int | None = None) -> BudgetSt
     history = min(today - timedelta(days=FORECAST_HISTORY_DAYS), first)
     where, params = _scope_sql(budget)
     rows = app.store.db.query(
-        f"SELECT day, SUM(cost_usd), SUM({TOKENS}), SUM(requests) FROM team_daily "
+        "SELECT day, SUM(cost_usd), SUM(tokens), SUM(requests) FROM team_member_daily "
         f"WHERE day >= :a AND day <= :b AND {where} GROUP BY day",
         {**params, "a": day_number(history), "b": day_number(max(last, today))},
     )

@@ -3,9 +3,10 @@ permissions): totals for everyone, per-person figures for admins (members: their
 and the leaderboard of those who opted in), project names a member hides shown as
 "(hidden)" to everyone else.
 
-Why every figure comes from team_daily: it holds one row per member, local day, source,
-model and project, so a month's overview of 1,000 members reads a few hundred thousand
-small rows through its primary key (day first), never the events.
+Why the figures come from team_member_daily (sums per member, local day and project,
+day first in its key): a month's overview of 1,000 members reads a few rows per
+member-day, never the events; only a member's per-source detail reads team_daily
+(through its member index).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
 HIDDEN = "(hidden)"
 PERIODS = ("today", "week", "month")
 TOKENS = "input_tokens + output_tokens + cache_read_tokens + cache_write_tokens"
-SUMS = f"SUM(cost_usd), SUM({TOKENS}), SUM(requests)"
+SUMS = "SUM(cost_usd), SUM(tokens), SUM(requests)"  # of team_member_daily
+DETAIL_SUMS = f"SUM(cost_usd), SUM({TOKENS}), SUM(requests)"  # of team_daily
 RULES_META = "team_cost_centres"
 MAX_RULES = 500
 DAY_MS = 86_400_000
@@ -56,16 +58,16 @@ class Calendar:
 def _figures(row: Iterable[Any]) -> dict[str, Any]:
     cost, tokens, requests = row
     return {
-        "cost_usd": round(float(cost or 0), 6),
+        "cost_usd": float(cost or 0),
         "tokens": int(tokens or 0),
         "requests": int(requests or 0),
     }
 
 
 def _add(into: dict[str, Any], row: dict[str, Any]) -> None:
+    """Sums kept unrounded; ``_ranked`` rounds what is shown."""
     for key in ("cost_usd", "tokens", "requests"):
         into[key] = into.get(key, 0) + row[key]
-    into["cost_usd"] = round(into["cost_usd"], 6)
 
 
 def _query(app: App, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
@@ -86,22 +88,27 @@ def overview(app: App, by: Viewer, period: str, now_ms: int | None) -> dict[str,
     cal = Calendar(app, now_ms)
     first, today = day_number(cal.first(period)), day_number(cal.today)
     lo = day_number(min(cal.week, cal.month))
+    # One row per member (the folding is SQL's): today, week, month and the period.
+    since = {"t": today, "w": day_number(cal.week), "m": day_number(cal.month), "f": first}
+    picks = ", ".join(f"SUM(CASE WHEN day >= :{k} THEN cost_usd ELSE 0 END)" for k in "twm")
     rows = _query(
         app,
-        f"SELECT user_name, day, {SUMS} FROM team_daily WHERE day >= :a AND day <= :b "
-        "GROUP BY user_name, day",
-        {"a": lo, "b": today},
+        f"SELECT user_name, {picks}, "
+        + ", ".join(
+            f"SUM(CASE WHEN day >= :f THEN {c} ELSE 0 END)"
+            for c in ("cost_usd", "tokens", "requests", "events")
+        )
+        + " FROM team_member_daily WHERE day >= :a AND day <= :b GROUP BY user_name",
+        {**since, "a": lo, "b": today},
     )
     users = {u.name: u for u in t.users(app.store.db)}
     totals = {"today_usd": 0.0, "week_usd": 0.0, "month_usd": 0.0}
     per_user: dict[str, dict[str, Any]] = {}
-    for name, day, *sums in rows:
-        figures = _figures(sums)
-        for key, start in (("today", cal.today), ("week", cal.week), ("month", cal.month)):
-            if day >= day_number(start):
-                totals[f"{key}_usd"] += figures["cost_usd"]
-        if day >= first:
-            _add(per_user.setdefault(str(name), {}), figures)
+    for name, day_usd, week_usd, month_usd, *sums, events in rows:
+        for key, usd in (("today_usd", day_usd), ("week_usd", week_usd), ("month_usd", month_usd)):
+            totals[key] += float(usd or 0)
+        if events:
+            per_user[str(name)] = _figures(sums)
     period_totals: dict[str, Any] = {}
     departments: dict[str, dict[str, Any]] = {}
     for name, figures in per_user.items():
@@ -132,7 +139,9 @@ def overview(app: App, by: Viewer, period: str, now_ms: int | None) -> dict[str,
 
 
 def _ranked(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(rows, key=lambda r: (-r["cost_usd"], str(next(iter(r.values())))))
+    """Costliest first (ties by name), cost rounded to a millionth of a dollar."""
+    out = [{**r, "cost_usd": round(r["cost_usd"], 6)} for r in rows]
+    return sorted(out, key=lambda r: (-r["cost_usd"], str(next(iter(r.values())))))
 
 
 def _projects(
@@ -140,7 +149,7 @@ def _projects(
 ) -> list[dict[str, Any]]:
     rows = _query(
         app,
-        f"SELECT user_name, project, {SUMS} FROM team_daily WHERE day >= :a AND day <= :b "
+        f"SELECT user_name, project, {SUMS} FROM team_member_daily WHERE day >= :a AND day <= :b "
         "GROUP BY user_name, project",
         {"a": first, "b": last},
     )
@@ -191,7 +200,7 @@ def leaderboard(app: App, period: str, now_ms: int | None) -> dict[str, Any]:
     cal = Calendar(app, now_ms)
     rows = _query(
         app,
-        f"SELECT user_name, {SUMS} FROM team_daily WHERE day >= :a AND day <= :b "
+        f"SELECT user_name, {SUMS} FROM team_member_daily WHERE day >= :a AND day <= :b "
         "GROUP BY user_name",
         {"a": day_number(cal.first(period)), "b": day_number(cal.today)},
     )
@@ -217,7 +226,9 @@ def member(app: App, by: Viewer, user: t.User, now_ms: int | None) -> dict[str, 
     where = "WHERE user_name = :u AND day >= :a AND day <= :b"
     per_day = {
         int(r[0]): _figures(r[1:])
-        for r in _query(app, f"SELECT day, {SUMS} FROM team_daily {where} GROUP BY day", params)
+        for r in _query(
+            app, f"SELECT day, {SUMS} FROM team_member_daily {where} GROUP BY day", params
+        )
     }
     totals = {f"{k}_usd": 0.0 for k in PERIODS}
     for day, figures in per_day.items():
@@ -226,11 +237,13 @@ def member(app: App, by: Viewer, user: t.User, now_ms: int | None) -> dict[str, 
                 totals[f"{key}_usd"] = round(totals[f"{key}_usd"] + figures["cost_usd"], 6)
     month = {**params, "a": day_number(cal.month)}
     sources = _query(
-        app, f"SELECT source, model, {SUMS} FROM team_daily {where} GROUP BY source, model", month
+        app,
+        f"SELECT source, model, {DETAIL_SUMS} FROM team_daily {where} GROUP BY source, model",
+        month,
     )
     projects: dict[str, dict[str, Any]] = {}
     for project, *sums in _query(
-        app, f"SELECT project, {SUMS} FROM team_daily {where} GROUP BY project", month
+        app, f"SELECT project, {SUMS} FROM team_member_daily {where} GROUP BY project", month
     ):
         _add(projects.setdefault(shown_project(by, user, str(project)), {}), _figures(sums))
     machines = _query(
@@ -244,13 +257,16 @@ def member(app: App, by: Viewer, user: t.User, now_ms: int | None) -> dict[str, 
     return {
         "user": user_json(user, by),
         "totals": totals,
-        "days": [
-            {
-                "day": (first_day + timedelta(days=i)).isoformat(),
-                **per_day.get(day_number(first_day) + i, zero),
-            }
-            for i in range(30)
-        ],
+        "days": sorted(
+            _ranked(
+                {
+                    "day": (first_day + timedelta(days=i)).isoformat(),
+                    **per_day.get(day_number(first_day) + i, zero),
+                }
+                for i in range(30)
+            ),
+            key=lambda r: str(r["day"]),
+        ),
         "sources": _ranked({"source": s, "model": m, **_figures(r)} for s, m, *r in sources),
         "projects": _ranked({"project": p, **v} for p, v in projects.items()),
         "machines": [
@@ -312,7 +328,7 @@ def chargeback_csv(app: App, by: Viewer, month: str | None) -> str:
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     rows = _query(
         app,
-        f"SELECT user_name, project, {SUMS} FROM team_daily WHERE day >= :a AND day <= :b "
+        f"SELECT user_name, project, {SUMS} FROM team_member_daily WHERE day >= :a AND day <= :b "
         "GROUP BY user_name, project",
         {"a": day_number(first), "b": day_number(last)},
     )

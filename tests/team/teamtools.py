@@ -141,3 +141,31 @@ def summed_from_events(db: Any, offset_ms: int = 0) -> list[tuple[Any, ...]]:
     )
     db.commit()
     return [tuple(float(v) if not isinstance(v, int | str) else v for v in r) for r in rows]
+
+
+def member_rows(db: Any) -> list[tuple[Any, ...]]:
+    rows = db.query(
+        "SELECT day, user_name, project, tokens, requests, events, "
+        "ROUND(CAST(cost_usd AS NUMERIC), 6) FROM team_member_daily ORDER BY 1, 2, 3"
+    )
+    db.commit()
+    return [tuple(float(v) if not isinstance(v, int | str) else v for v in r) for r in rows]
+
+
+def member_from_events(db: Any, offset_ms: int = 0) -> list[tuple[Any, ...]]:
+    day = f"(ts_ms + {offset_ms}) / {DAY_MS}"
+    rows = db.query(
+        f"SELECT {day}, user_name, project, SUM(input_tokens + output_tokens + "
+        "cache_read_tokens + cache_write_5m_tokens + cache_write_1h_tokens), SUM(requests), "
+        "COUNT(*), ROUND(CAST(SUM(COALESCE(cost_reported_usd, cost_calc_usd)) AS NUMERIC), 6) "
+        "FROM usage_events WHERE hidden = 0 AND user_name <> '' "
+        f"GROUP BY {day}, user_name, project ORDER BY 1, 2, 3"
+    )
+    db.commit()
+    return [tuple(float(v) if not isinstance(v, int | str) else v for v in r) for r in rows]
+
+
+def assert_sums(db: Any, offset_ms: int = 0) -> None:
+    """team_daily and team_member_daily equal direct sums over the visible events."""
+    assert daily_rows(db) == summed_from_events(db, offset_ms)
+    assert member_rows(db) == member_from_events(db, offset_ms)

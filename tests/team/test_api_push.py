@@ -7,8 +7,7 @@ import gzip
 import os
 
 from starlette.testclient import TestClient
-from teamtools import HOUR_MS, Team, batch, body, daily_rows, event, gzipped, now_ms, reading
-from teamtools import summed_from_events as summed
+from teamtools import HOUR_MS, Team, assert_sums, batch, body, event, gzipped, now_ms, reading
 
 from aiusage.app import App
 
@@ -42,7 +41,7 @@ def test_a_gzipped_batch_is_stored_once_however_often_it_is_retried(
     assert db.scalar("SELECT COUNT(*) FROM observations") == 1
     assert db.scalar("SELECT DISTINCT machine FROM usage_events") == "alice-laptop"
     db.commit()
-    assert daily_rows(db) == summed(db)
+    assert_sums(db)
     overview = client.get("/api/v1/team/overview", params={"period": "month"}).json()
     assert overview["totals"]["requests"] == 50
 
@@ -89,6 +88,8 @@ def test_a_malformed_row_is_named_and_nothing_is_stored(
     assert "events[2]" in answer.json()["detail"]
     assert server_app.store.db.scalar("SELECT COUNT(*) FROM usage_events") == 0
     server_app.store.db.commit()
+    nul = _post(client, team, "alice", gzipped(batch([event("n", now_ms(), project="\x00")])))
+    assert nul.status_code == 422  # PostgreSQL cannot hold it: refused, not a 5xx
     junk = _post(client, team, "alice", b"not json", gz=False)
     assert junk.status_code == 422 and "row" not in junk.json()
     bad_gzip = _post(client, team, "alice", b"\x1f\x8b broken")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -154,3 +155,35 @@ scope = "user:bob"
     assert sorted(alice) == [["admins@example.com"], ["alice@example.com"]]
     bob = [to for to, subject in smtp.got if "bob-quota" in subject]
     assert bob == [["admins@example.com"]]  # bob has no address: the admins only
+
+
+def test_a_push_that_crosses_a_quota_alerts_without_a_collector(
+    database_url: str, team: Team, isolated_home: Path, smtp: Smtp
+) -> None:
+    """The server evaluates the rules after pushes (at most once a minute), so quotas
+    alert on a server started with --no-collect too."""
+    from starlette.testclient import TestClient
+    from teamtools import gzipped
+
+    from aiusage.web.server import create_app
+
+    (isolated_home / "config.toml").write_text(
+        f'[notifiers.admins]\ntype = "email"\nhost = "127.0.0.1"\nport = {smtp.port}\n'
+        'starttls = false\nfrom = "a@example.com"\nto = "admins@example.com"\n\n'
+        '[budgets.alice-quota]\nlimit = 1\nscope = "user:alice"\n',
+        encoding="utf-8",
+    )
+    app = create_app(AppContext(database_url=database_url), collect=False)
+    rows = [event(f"k{i}", now_ms() - HOUR_MS, cost_calc_usd=0.6) for i in range(2)]
+    with TestClient(app, base_url="http://127.0.0.1") as http:
+        answer = http.post(
+            f"{T}/push",
+            content=gzipped(batch(rows)),
+            headers={**team.bearer("alice"), "Content-Encoding": "gzip"},
+        )
+        assert answer.status_code == 200
+        deadline = time.monotonic() + 20
+        while len(smtp.got) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert sorted(to for to, _ in smtp.got) == [["admins@example.com"], ["alice@example.com"]]
+    assert all("alice-quota exceeded" in subject for _, subject in smtp.got)

@@ -6,8 +6,18 @@ from __future__ import annotations
 import random
 
 import pytest
-from teamtools import DAY_MS, HOUR_MS, Team, batch, body, daily_rows, event, now_ms, reading
-from teamtools import summed_from_events as summed
+from teamtools import (
+    DAY_MS,
+    HOUR_MS,
+    Team,
+    assert_sums,
+    batch,
+    body,
+    daily_rows,
+    event,
+    now_ms,
+    reading,
+)
 
 from aiusage.app import App, Period, ReportOptions
 from aiusage.errors import TeamError
@@ -40,7 +50,7 @@ def test_a_batch_sent_twice_counts_once(server_app: App, team: Team) -> None:
     assert {(r[2], r[3]) for r in first[0]} == {("alice", "laptop")}
     readings = server_app.store.db.scalar("SELECT COUNT(*) FROM observations")
     assert readings == 5
-    assert daily_rows(server_app.store.db) == summed(server_app.store.db)
+    assert_sums(server_app.store.db)
 
 
 def test_overlapping_and_reordered_batches_keep_the_most_complete_copy(
@@ -59,7 +69,7 @@ def test_overlapping_and_reordered_batches_keep_the_most_complete_copy(
     stored = {r[1]: r for r in _events(server_app)}
     assert len(stored) == 8
     assert stored["msg_1:req_1"][4] == 100 + 900
-    assert daily_rows(server_app.store.db) == summed(server_app.store.db)
+    assert_sums(server_app.store.db)
     cost = server_app.store.db.scalar("SELECT SUM(cost_usd) FROM team_daily")
     assert cost == pytest.approx(8 * 0.25)
 
@@ -71,7 +81,7 @@ def test_an_earlier_copy_moves_the_event_to_its_day(server_app: App, team: Team)
     _push(server_app, team, "alice", batch([event("fork", now)]))
     _push(server_app, team, "alice", batch([event("fork", now - 2 * DAY_MS)]))
     assert _events(server_app)[0][5] == now - 2 * DAY_MS
-    assert daily_rows(server_app.store.db) == summed(server_app.store.db)
+    assert_sums(server_app.store.db)
     assert len(daily_rows(server_app.store.db)) == 1
 
 
@@ -83,7 +93,7 @@ def test_sidechain_replays_are_hidden_as_in_the_members_store(server_app: App, t
     _push(server_app, team, "alice", batch([event("parent", now - 1000, group_key="msg_9")]))
     hidden = {r[1]: r[6] for r in _events(server_app)}
     assert hidden == {"side": 1, "parent": 0}
-    assert daily_rows(server_app.store.db) == summed(server_app.store.db)
+    assert_sums(server_app.store.db)
     assert [r[11] for r in daily_rows(server_app.store.db)] == [1]
 
 
@@ -94,7 +104,7 @@ def test_a_member_cannot_replace_another_members_event(server_app: App, team: Te
     _push(server_app, team, "bob", batch([bigger]))
     row = _events(server_app)[0]
     assert (row[2], row[4]) == ("alice", 150)
-    assert daily_rows(server_app.store.db) == summed(server_app.store.db)
+    assert_sums(server_app.store.db)
 
 
 def test_pushed_records_reach_the_servers_own_reports(server_app: App, team: Team) -> None:
@@ -123,12 +133,12 @@ def test_days_are_the_servers_local_days(
     midnight = now_ms() // DAY_MS * DAY_MS - 5 * DAY_MS
     rows = [event(f"e{h}", midnight + h * HOUR_MS - 30 * 60_000) for h in range(0, 48, 5)]
     _push(server_app, team, "alice", batch(rows))
-    assert daily_rows(server_app.store.db) == summed(server_app.store.db)
+    assert_sums(server_app.store.db)
     server_app.use_timezone("Asia/Kolkata")  # UTC+5:30 all year
     server_app.team.refresh()
-    assert daily_rows(server_app.store.db) == summed(server_app.store.db, 330 * 60_000)
+    assert_sums(server_app.store.db, 330 * 60_000)
     _push(server_app, team, "bob", batch([event("late", midnight + 20 * HOUR_MS)]))
-    assert daily_rows(server_app.store.db) == summed(server_app.store.db, 330 * 60_000)
+    assert_sums(server_app.store.db, 330 * 60_000)
 
 
 def test_events_before_the_prune_floor_are_dropped(server_app: App, team: Team) -> None:
@@ -139,3 +149,13 @@ def test_events_before_the_prune_floor_are_dropped(server_app: App, team: Team) 
     result = _push(server_app, team, "alice", batch([event("old", now - 20 * DAY_MS)]))
     assert result == {"events": 1, "observations": 0}  # accepted: the client may drop it
     assert _events(server_app) == []
+
+
+def test_new_prices_sum_the_team_again(server_app: App, team: Team) -> None:
+    """The server reprices stored events when its prices change: the sums follow."""
+    _push(server_app, team, "alice", batch([event("a", now_ms()), event("b", now_ms())]))
+    ids = [int(r[0]) for r in server_app.store.db.query("SELECT id FROM usage_events")]
+    server_app.store.set_calculated_costs([(i, 1.0) for i in ids], "new-price-table")
+    server_app.team.refresh()
+    assert_sums(server_app.store.db)
+    assert server_app.store.db.scalar("SELECT SUM(cost_usd) FROM team_member_daily") == 2.0

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ Params = Mapping[str, Any]
 _NAMED = re.compile(r"(?<!:):([A-Za-z_][A-Za-z0-9_]*)")
 
 # The newest Alembic revision; `open_database` migrates when the stored one differs.
-SCHEMA_HEAD = "0004_team"
+SCHEMA_HEAD = "0005_team_member_daily"
 
 
 def is_postgres_url(url: str) -> bool:
@@ -105,6 +105,16 @@ class Database:
         with self._errors():
             cur = self._conn.cursor()
             cur.executemany(self._sql(sql), rows)
+
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """PostgreSQL's ``COPY … FROM STDIN``: the quickest way in for many rows (a team
+        server's pushes; half the time of a pipelined executemany)."""
+        if not self.is_postgres:
+            raise StoreError("COPY is PostgreSQL's")
+        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with self._errors(), self._conn.cursor() as cur, cur.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def query(self, sql: str, params: Params | None = None) -> list[tuple[Any, ...]]:
         with self._errors():

@@ -270,3 +270,22 @@ CREATE TABLE team_outbox (
 
 UPDATE alembic_version SET version_num='0004_team' WHERE alembic_version.version_num = '0003_alerts';
 
+-- Running upgrade 0004_team -> 0005_team_member_daily
+
+CREATE TABLE team_member_daily (
+    day INTEGER NOT NULL, 
+    user_name VARCHAR(64) NOT NULL, 
+    project VARCHAR(512) NOT NULL, 
+    tokens BIGINT DEFAULT '0' NOT NULL, 
+    requests BIGINT DEFAULT '0' NOT NULL, 
+    events BIGINT DEFAULT '0' NOT NULL, 
+    cost_usd FLOAT DEFAULT '0' NOT NULL, 
+    PRIMARY KEY (day, user_name, project)
+);
+
+CREATE INDEX ix_team_member_daily_user_day ON team_member_daily (user_name, day);
+
+INSERT INTO team_member_daily (day, user_name, project, tokens, requests, events, cost_usd) SELECT day, user_name, project, SUM(input_tokens + output_tokens + cache_read_tokens + cache_write_tokens), SUM(requests), SUM(events), SUM(cost_usd) FROM team_daily GROUP BY day, user_name, project;
+
+UPDATE alembic_version SET version_num='0005_team_member_daily' WHERE alembic_version.version_num = '0004_team';
+

@@ -255,6 +255,19 @@ team_daily = Table(
     Index("ix_team_daily_user_day", "user_name", "day"),
 )
 
+# The same per member, local day and project (migration 0005): what the team views read
+# (overview, leaderboard, pools, chargeback) — a few rows per member-day.
+team_member_daily = Table(
+    "team_member_daily",
+    metadata,
+    Column("day", Integer, primary_key=True),
+    Column("user_name", String(64), primary_key=True),
+    Column("project", String(512), primary_key=True),
+    *_sums("tokens", "requests", "events"),
+    Column("cost_usd", Float, nullable=False, server_default="0"),
+    Index("ix_team_member_daily_user_day", "user_name", "day"),
+)
+
 # A member's store: what is still to be pushed to the team server (written in the same
 # transaction as the records, so a crash or days offline lose nothing).
 team_outbox = Table(

@@ -1,4 +1,5 @@
-"""Storing a member's push in one transaction, and the per-member day sums (team_daily).
+"""Storing a member's push in one transaction, and the per-member day sums (team_daily,
+and team_member_daily without source and model, which the team views read).
 
 Why recompute days rather than add to them: an upsert may replace an event by a more
 complete copy, move it to an earlier time, or a later sidechain pass may hide it, so a
@@ -15,7 +16,7 @@ everything takes the same lock family exclusively. SQLite serialises writers any
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, tzinfo
+from datetime import date, timedelta, tzinfo
 from typing import Any
 
 from aiusage.analytics.timezones import local_date, local_midnight_ms, offset_segments
@@ -27,7 +28,7 @@ from aiusage.store.store import Store
 from aiusage.store.team_rows import EVENT_FIELDS, OBSERVATION_FIELDS
 
 LOCK_SPACE = 7415  # pg_advisory_xact_lock(LOCK_SPACE, …): team_daily writers
-ZONE_META = "team_daily_zone"
+ZONE_META = "team_daily_zone"  # the key team_daily was summed under (zone|prices)
 BUCKET_MS = 900_000  # every UTC offset in use is a multiple of 15 minutes
 EPOCH = date(1970, 1, 1)
 GAP_DAYS = 3  # touched days closer than this are recomputed as one range
@@ -37,13 +38,15 @@ CHUNK = 500
 # when the member's store would keep it.
 _MORE_COMPLETE = UPSERT_EVENT.partition(" WHERE ")[2]
 _EVENT_COLUMNS = (*EVENT_FIELDS, "user_name", "machine")
-UPSERT_TEAM_EVENT = (
-    f"INSERT INTO usage_events ({', '.join(_EVENT_COLUMNS)}) "
-    f"VALUES ({', '.join(':' + c for c in _EVENT_COLUMNS)}) "
+_EVENT_CONFLICT = (
     "ON CONFLICT (source, dedup_key) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in _EVENT_COLUMNS if c not in ("source", "dedup_key"))
     # never another member's row: a shared provider account pushed by two counts once
     + f" WHERE usage_events.user_name = excluded.user_name AND ({_MORE_COMPLETE})"
+)
+UPSERT_TEAM_EVENT = (
+    f"INSERT INTO usage_events ({', '.join(_EVENT_COLUMNS)}) "
+    f"VALUES ({', '.join(':' + c for c in _EVENT_COLUMNS)}) {_EVENT_CONFLICT}"
 )
 _OBS_COLUMNS = (*OBSERVATION_FIELDS, "user_name", "machine")
 INSERT_TEAM_OBSERVATION = (
@@ -60,6 +63,14 @@ _DAILY_INSERT = (
     "SUM(requests), COUNT(*), COALESCE(SUM(COALESCE(cost_reported_usd, cost_calc_usd)), 0) "
     "FROM usage_events WHERE {where} AND hidden = 0 "
     "GROUP BY {day}, user_name, source, model, project"
+)
+# team_daily without source and model: what the team views read (migration 0005)
+_MEMBER_INSERT = (
+    "INSERT INTO team_member_daily (day, user_name, project, tokens, requests, events, "
+    "cost_usd) SELECT day, user_name, project, "
+    "SUM(input_tokens + output_tokens + cache_read_tokens + cache_write_tokens), "
+    "SUM(requests), SUM(events), SUM(cost_usd) FROM team_daily WHERE {where} "
+    "GROUP BY day, user_name, project"
 )
 
 
@@ -82,8 +93,7 @@ def ingest(
     events.sort(key=lambda e: (e["source"], e["dedup_key"]))  # one lock order: no deadlock
     with db.transaction():
         _lock(db, user)
-        prior = _stored_stamps(db, user, events)  # an upsert may move an event's day
-        db.executemany(UPSERT_TEAM_EVENT, events)
+        prior = _upsert(db, user, events)  # times stored before: an event may move day
         db.executemany(INSERT_TEAM_OBSERVATION, observations)
         stamps = [int(e["ts_ms"]) for e in events] + prior + _hide_replays(db, user, events)
         if not stamps:
@@ -96,7 +106,7 @@ def ingest(
 
 
 def ensure_zone(store: Store, zone: tzinfo, zone_name: str) -> None:
-    """Rebuild team_daily when the server's zone changed since it was summed."""
+    """Rebuild team_daily when its key (the server's zone, the prices) changed."""
     db = store.db
     stored = db.scalar("SELECT value FROM meta WHERE name = :n", {"n": ZONE_META})
     db.commit()
@@ -122,28 +132,83 @@ def recompute_days(db: Database, user: str, stamps: Iterable[int], zone: tzinfo)
             seen.add(bucket)
             days.add(day_number(local_date(ts, zone)))
     for first, last in _runs(sorted(days)):
-        lo = local_midnight_ms(EPOCH.fromordinal(EPOCH.toordinal() + first), zone)
-        hi = local_midnight_ms(EPOCH.fromordinal(EPOCH.toordinal() + last + 1), zone)
-        db.execute(
-            "DELETE FROM team_daily WHERE user_name = :u AND day >= :a AND day <= :b",
-            {"u": user, "a": first, "b": last},
-        )
+        lo = local_midnight_ms(EPOCH + timedelta(days=first), zone)
+        hi = local_midnight_ms(EPOCH + timedelta(days=last + 1), zone)
+        span = {"u": user, "a": first, "b": last}
+        mine = "user_name = :u AND day >= :a AND day <= :b"
+        for table in ("team_daily", "team_member_daily"):
+            db.execute(f"DELETE FROM {table} WHERE {mine}", span)
         day = _day_expr(offset_segments(zone, lo, hi))
         where = "user_name = :u AND ts_ms >= :lo AND ts_ms < :hi"
         db.execute(_DAILY_INSERT.format(day=day, where=where), {"u": user, "lo": lo, "hi": hi})
+        db.execute(_MEMBER_INSERT.format(where=mine), span)
 
 
 def _rebuild_all(db: Database, zone: tzinfo, zone_name: str) -> None:
     db.execute("DELETE FROM team_daily")
+    db.execute("DELETE FROM team_member_daily")
     span = db.query("SELECT MIN(ts_ms), MAX(ts_ms) FROM usage_events WHERE user_name <> ''")
     if span and span[0][0] is not None:
         day = _day_expr(offset_segments(zone, int(span[0][0]), int(span[0][1])))
         db.execute(_DAILY_INSERT.format(day=day, where="user_name <> ''"))
+        db.execute(_MEMBER_INSERT.format(where="1 = 1"))
     db.execute(
         "INSERT INTO meta (name, value) VALUES (:n, :v) "
         "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
         {"n": ZONE_META, "v": zone_name},
     )
+
+
+def _upsert(db: Database, user: str, events: list[dict[str, Any]]) -> list[int]:
+    """Upsert the events; returns the times their keys had before (this member's rows).
+
+    PostgreSQL: the batch is COPYed into a temporary table, then one INSERT … SELECT …
+    ON CONFLICT per round (measured on 5,000 events: ~100 ms, against ~200 ms for a
+    pipelined executemany and 450-800 ms for multi-row VALUES with bound parameters).
+    SQLite (in-process, nothing to save on round trips): executemany."""
+    if not db.is_postgres:
+        prior = _stored_stamps(db, user, events)
+        db.executemany(UPSERT_TEAM_EVENT, events)
+        return prior
+    db.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS team_push ON COMMIT DELETE ROWS AS "
+        f"SELECT {', '.join(_EVENT_COLUMNS)}, 0 AS round FROM usage_events WITH NO DATA"
+    )
+    rounds = _rounds(events)
+    db.copy_rows(
+        "team_push",
+        (*_EVENT_COLUMNS, "round"),
+        ([*(e[c] for c in _EVENT_COLUMNS), n] for n, part in enumerate(rounds) for e in part),
+    )
+    rows = db.query(
+        "SELECT e.ts_ms FROM usage_events e JOIN team_push p ON e.source = p.source "
+        "AND e.dedup_key = p.dedup_key WHERE e.user_name = :u",
+        {"u": user},
+    )
+    columns = ", ".join(_EVENT_COLUMNS)
+    for n in range(len(rounds)):
+        db.execute(
+            f"INSERT INTO usage_events ({columns}) SELECT {columns} FROM team_push "
+            f"WHERE round = :n ORDER BY source, dedup_key {_EVENT_CONFLICT}",
+            {"n": n},
+        )
+    return [int(r[0]) for r in rows]
+
+
+def _rounds(events: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The batch split so no statement holds a key twice (PostgreSQL refuses to update
+    one row twice in a statement): the first copy of each key, then the second, … — the
+    upsert's rule then picks the winner whatever the order, as it does across pushes."""
+    seen: dict[tuple[str, str], int] = {}
+    rounds: list[list[dict[str, Any]]] = []
+    for e in events:
+        key = (e["source"], e["dedup_key"])
+        n = seen.get(key, 0)
+        seen[key] = n + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(e)
+    return rounds
 
 
 def _runs(days: Sequence[int]) -> list[tuple[int, int]]:

@@ -36,9 +36,22 @@ def _text(size: int, required: bool = False) -> Check:
             raise _Invalid(f"is longer than {size} characters")
         if required and not value:
             raise _Invalid("must not be empty")
-        return value
+        return _storable(value)
 
     return check
+
+
+def _storable(value: str) -> str:
+    """Text PostgreSQL can hold: no NUL, no lone surrogate (a row the database refused
+    would fail the whole batch with a 5xx, and the member would retry it forever)."""
+    if "\x00" in value:
+        raise _Invalid("contains a NUL character")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _Invalid("is not valid Unicode text") from None
+    return value
 
 
 def _count(limit: int) -> Check:
@@ -81,6 +94,7 @@ def _flag(value: Any) -> Any:
 def _meta(value: Any) -> Any:
     if not isinstance(value, str) or len(value) > MAX_META:
         raise _Invalid(f"must be a JSON object as a string of at most {MAX_META} characters")
+    _storable(value)
     try:
         decoded = msgspec.json.decode(value)
     except msgspec.DecodeError:

@@ -9,6 +9,9 @@ so a refusal is a TeamError carrying its status (401/403/404/409/413/422).
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import time
 import zlib
 from typing import Annotated, Any, Literal
 
@@ -23,6 +26,8 @@ from aiusage.web.api_replies import Done
 from aiusage.web.security import bearer_token, token_matches
 
 MAX_PUSH_BYTES = 10 * 1024 * 1024  # compressed and decompressed (docs/team.md)
+ALERTS_EVERY_S = 60.0
+log = logging.getLogger("aiusage.web")
 router = APIRouter(
     prefix="/api/v1/team",
     tags=["team"],
@@ -103,7 +108,30 @@ async def push(request: Request, who: Who) -> dict[str, int]:
     """A member's new usage events and readings: stored idempotently, all or nothing."""
     who.need_pusher()  # before reading 10 MB from someone who may not push
     raw = await _body(request)
-    return await backend(request).push(lambda a: a.team.ingest(who, raw))
+    stored = await backend(request).push(lambda a: a.team.ingest(who, raw))
+    _alerts_soon(request)
+    return stored
+
+
+def _alerts_soon(request: Request) -> None:
+    """Budget and quota alerts follow the pushes — members' spend arrives here, not
+    through this server's collector: a check now, or at the end of the minute after
+    the last one (one check a minute however many members push)."""
+    state = request.app.state
+    if getattr(state, "team_alerts_pending", False):
+        return
+    state.team_alerts_pending = True
+    wait = ALERTS_EVERY_S - (time.monotonic() - getattr(state, "team_alerts_at", -1e9))
+
+    async def check() -> None:
+        await asyncio.sleep(max(0.0, wait))
+        state.team_alerts_at, state.team_alerts_pending = time.monotonic(), False
+        try:
+            await backend(request).action(lambda a: a.alerts.check())
+        except Exception as exc:  # a broken channel never fails a push
+            log.warning("alerts after a push: %s", exc)
+
+    state.team_alerts_task = asyncio.create_task(check())  # kept: tasks are weakly held
 
 
 @router.get("/me", response_model=tm.Me)
