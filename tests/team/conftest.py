@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from starlette.testclient import TestClient
 from teamtools import Team, make_team
 
 from aiusage.app import App, AppContext, open_app
-
-ORIGIN = "http://127.0.0.1"
+from csrf_client import ORIGIN, CsrfClient
 
 
 @pytest.fixture
@@ -30,19 +28,6 @@ def team(server_app: App) -> Team:
     return make_team(server_app)
 
 
-class OwnerClient(TestClient):
-    """As the dashboard's pages send them: the CSRF cookie's value and this origin on
-    state-changing requests (a member's Bearer header needs neither)."""
-
-    def request(self, method: str, url: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        if method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
-            headers = dict(kwargs.pop("headers", None) or {})
-            headers.setdefault("X-CSRF-Token", self.cookies.get("aiusage_csrf") or "")
-            headers.setdefault("Origin", ORIGIN)
-            kwargs["headers"] = headers
-        return super().request(method, url, **kwargs)
-
-
 @pytest.fixture
 def client(database_url: str, team: Team, isolated_home: Path) -> Iterator[TestClient]:
     """The server in-process on loopback without an access token: a request without a
@@ -50,6 +35,6 @@ def client(database_url: str, team: Team, isolated_home: Path) -> Iterator[TestC
     from aiusage.web.server import create_app
 
     app = create_app(AppContext(database_url=database_url), collect=False)
-    with OwnerClient(app, base_url=ORIGIN) as test_client:
+    with CsrfClient(app, base_url=ORIGIN) as test_client:
         test_client.get("/healthz")  # the CSRF cookie
         yield test_client

@@ -4,24 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from starlette.testclient import TestClient
 from webtools import ACCOUNT_CONFIG, ORIGIN, seed_store, write_config
 
-
-class ApiClient(TestClient):
-    """Sends the CSRF cookie's value and this origin on state-changing requests, as the
-    dashboard's pages do."""
-
-    def request(self, method: str, url: Any, **kwargs: Any) -> Any:  # type: ignore[override]
-        if method.upper() in ("POST", "PUT", "PATCH", "DELETE"):
-            headers = dict(kwargs.pop("headers", None) or {})
-            headers.setdefault("X-CSRF-Token", self.cookies.get("aiusage_csrf") or "")
-            headers.setdefault("Origin", ORIGIN)
-            kwargs["headers"] = headers
-        return super().request(method, url, **kwargs)
+from csrf_client import CsrfClient as ApiClient
 
 
 @pytest.fixture

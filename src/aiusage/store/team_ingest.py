@@ -229,47 +229,43 @@ def _lock(db: Database, user: str) -> None:
 
 def _stored_stamps(db: Database, user: str, events: Sequence[dict[str, Any]]) -> list[int]:
     """The times already stored for these events' keys (this member's rows)."""
-    by_source: dict[str, list[str]] = {}
-    for e in events:
-        by_source.setdefault(e["source"], []).append(e["dedup_key"])
-    out: list[int] = []
-    for source, keys in by_source.items():
-        for i in range(0, len(keys), CHUNK):
-            part = keys[i : i + CHUNK]
-            params: dict[str, Any] = {f"k{j}": k for j, k in enumerate(part)}
-            params |= {"s": source, "u": user}
-            marks = ", ".join(f":k{j}" for j in range(len(part)))
-            rows = db.query(
-                "SELECT ts_ms FROM usage_events WHERE source = :s AND user_name = :u "
-                f"AND dedup_key IN ({marks})",
-                params,
-            )
-            out.extend(int(r[0]) for r in rows)
-    return out
+    sql = "SELECT ts_ms FROM usage_events WHERE source = :s AND user_name = :u AND dedup_key"
+    return _per_source(db, user, events, "dedup_key", sql)
 
 
 def _hide_replays(db: Database, user: str, events: Sequence[dict[str, Any]]) -> list[int]:
     """Hide this member's sidechain copies that replay a message sent outside the
     sidechain (as a member's own store does); the times of the rows hidden."""
+    sql = (
+        "UPDATE usage_events SET hidden = 1 WHERE sidechain = 1 AND hidden = 0 "
+        "AND EXISTS (SELECT 1 FROM usage_events AS p WHERE p.source = usage_events.source "
+        "AND p.group_key = usage_events.group_key AND p.sidechain = 0 AND p.user_name = :u) "
+        "AND user_name = :u AND source = :s AND group_key"
+    )
+    return _per_source(db, user, events, "group_key", sql, " RETURNING ts_ms")
+
+
+def _per_source(
+    db: Database,
+    user: str,
+    events: Sequence[dict[str, Any]],
+    field: str,
+    sql: str,
+    tail: str = "",
+) -> list[int]:
+    """``sql IN (…)tail`` for the events' distinct non-empty ``field`` values, per source
+    and CHUNK at a time (through the (source, …) indexes); the first column of the rows."""
     by_source: dict[str, set[str]] = {}
     for e in events:
-        if e["group_key"]:
-            by_source.setdefault(e["source"], set()).add(e["group_key"])
+        if e[field]:
+            by_source.setdefault(e["source"], set()).add(e[field])
     out: list[int] = []
-    for source, keys in by_source.items():
-        ordered = sorted(keys)
+    for source, values in by_source.items():
+        ordered = sorted(values)
         for i in range(0, len(ordered), CHUNK):
             part = ordered[i : i + CHUNK]
-            params: dict[str, Any] = {f"g{j}": k for j, k in enumerate(part)}
-            params |= {"s": source, "u": user}
-            marks = ", ".join(f":g{j}" for j in range(len(part)))
-            rows = db.query(
-                "UPDATE usage_events SET hidden = 1 WHERE sidechain = 1 AND hidden = 0 "
-                f"AND user_name = :u AND source = :s AND group_key IN ({marks}) AND EXISTS ("
-                "SELECT 1 FROM usage_events AS p WHERE p.source = usage_events.source "
-                "AND p.group_key = usage_events.group_key AND p.sidechain = 0 "
-                "AND p.user_name = :u) RETURNING ts_ms",
-                params,
-            )
+            params: dict[str, Any] = {f"k{j}": k for j, k in enumerate(part)}
+            marks = ", ".join(f":k{j}" for j in range(len(part)))
+            rows = db.query(f"{sql} IN ({marks}){tail}", {**params, "s": source, "u": user})
             out.extend(int(r[0]) for r in rows)
     return out

@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from aiusage.errors import TeamError
+from aiusage.store.statements import TOKEN_COLUMNS
 
 MAX_ROWS = 5000  # per kind and batch (docs/team.md)
 MAX_TS_MS = 7_258_118_400_000  # 2200-01-01: a store's dates stop there
@@ -115,18 +116,7 @@ EVENT_FIELDS: dict[str, tuple[Check, Any]] = {
     "model": (_text(128), ""),
     "project": (_text(512), ""),
     "session": (_text(255), ""),
-    **{
-        c: (_count(MAX_BIGINT), 0)
-        for c in (
-            "input_tokens",
-            "output_tokens",
-            "cache_read_tokens",
-            "cache_write_5m_tokens",
-            "cache_write_1h_tokens",
-            "reasoning_tokens",
-            "total_tokens",
-        )
-    },
+    **{c: (_count(MAX_BIGINT), 0) for c in (*TOKEN_COLUMNS, "total_tokens")},
     "requests": (_count(MAX_INT), 1),
     "cost_reported_usd": (_optional(_number), None),
     "cost_calc_usd": (_optional(_number), None),
