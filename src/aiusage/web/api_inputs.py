@@ -27,7 +27,8 @@ class BudgetIn(Strict):
     scope: str = Field(
         "all",
         max_length=300,
-        description="all, or provider:NAME, account:NAME, agent:NAME, source:NAME, project:NAME",
+        description="all, or provider:NAME, account:NAME, agent:NAME, source:NAME, "
+        "project:NAME; on a team server also team, department:NAME, user:NAME",
     )
     warn: float = Field(80.0, ge=0, le=1000, description="Warn at this percent.")
     start: date | None = Field(None, description="Custom period start.")
