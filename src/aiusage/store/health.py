@@ -57,7 +57,7 @@ def forget_health(db: Database, account: str) -> None:
 
 LATEST_OBSERVATIONS = (
     "SELECT metric, window_name, value, limit_value, unit, resets_at_ms, ts_ms "
-    "FROM observations WHERE account = :a ORDER BY ts_ms DESC LIMIT 500"
+    "FROM observations WHERE user_name = '' AND account = :a ORDER BY ts_ms DESC LIMIT 500"
 )
 
 
@@ -86,10 +86,13 @@ def latest_observations(db: Database, account: str) -> list[dict[str, Any]]:
 LATEST_READINGS = (
     "SELECT o.ts_ms, o.metric, o.window_name, o.value, o.unit, o.source, o.meta "
     "FROM observations AS o JOIN (SELECT metric, window_name, MAX(ts_ms) AS ts "
-    "FROM observations WHERE account = :a AND metric IN ({metrics}) "
+    "FROM observations WHERE user_name = '' AND account = :a AND metric IN ({metrics}) "
     "GROUP BY metric, window_name) AS n ON n.metric = o.metric "
-    "AND n.window_name = o.window_name AND n.ts = o.ts_ms WHERE o.account = :a"
+    "AND n.window_name = o.window_name AND n.ts = o.ts_ms "
+    "WHERE o.user_name = '' AND o.account = :a"
 )
+# user_name = '': this machine's readings. A team server also stores its members' (pushed,
+# under their names); its own collector and alerts must not take those for its own.
 
 
 def latest_readings(db: Database, account: str, metrics: tuple[str, ...]) -> list[Observation]:

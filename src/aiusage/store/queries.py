@@ -201,14 +201,15 @@ def event_points(db: Database, flt: UsageFilter, mode: CostMode) -> list[EventPo
 
 
 def observations_latest(db: Database) -> list[tuple[object, ...]]:
-    """The newest reading of every (account, metric, window)."""
+    """The newest reading of every (account, metric, window) of this machine's (on a team
+    server, its members' pushed readings are theirs, not the server's)."""
     rows = db.query(
         "SELECT o.account, o.metric, o.window_name, o.value, o.limit_value, o.unit, "
         "o.resets_at_ms, o.ts_ms, o.kind, o.meta FROM observations AS o "
         "JOIN (SELECT account, metric, window_name, MAX(ts_ms) AS ts FROM observations "
-        "GROUP BY account, metric, window_name) AS n ON n.account = o.account "
-        "AND n.metric = o.metric AND n.window_name = o.window_name AND n.ts = o.ts_ms "
-        "ORDER BY o.account, o.metric, o.window_name"
+        "WHERE user_name = '' GROUP BY account, metric, window_name) AS n "
+        "ON n.account = o.account AND n.metric = o.metric AND n.window_name = o.window_name "
+        "AND n.ts = o.ts_ms WHERE o.user_name = '' ORDER BY o.account, o.metric, o.window_name"
     )
     db.commit()
     return rows
@@ -219,7 +220,7 @@ def window_readings(db: Database, since_ms: int) -> list[tuple[object, ...]]:
     (account, window, ts_ms, value, resets_at_ms, source, meta)."""
     rows = db.query(
         "SELECT account, window_name, ts_ms, value, resets_at_ms, source, meta "
-        "FROM observations WHERE metric = :metric AND ts_ms >= :since "
+        "FROM observations WHERE user_name = '' AND metric = :metric AND ts_ms >= :since "
         "ORDER BY ts_ms",
         {"since": since_ms, "metric": WINDOW_USED_PERCENT},
     )

@@ -27,7 +27,7 @@ from aiusage.store.statements import UPSERT_EVENT
 from aiusage.store.store import Store
 from aiusage.store.team_rows import EVENT_FIELDS, OBSERVATION_FIELDS
 
-LOCK_SPACE = 7415  # pg_advisory_xact_lock(LOCK_SPACE, …): team_daily writers
+LOCK_SPACE = 7415  # (LOCK_SPACE, 0): all of team_daily; (LOCK_SPACE + 1, hash): a member
 ZONE_META = "team_daily_zone"  # the key team_daily was summed under (zone|prices)
 BUCKET_MS = 900_000  # every UTC offset in use is a multiple of 15 minutes
 EPOCH = date(1970, 1, 1)
@@ -224,7 +224,9 @@ def _runs(days: Sequence[int]) -> list[tuple[int, int]]:
 def _lock(db: Database, user: str) -> None:
     if db.is_postgres:
         db.execute("SELECT pg_advisory_xact_lock_shared(:s, 0)", {"s": LOCK_SPACE})
-        db.execute("SELECT pg_advisory_xact_lock(:s, hashtext(:u))", {"s": LOCK_SPACE, "u": user})
+        db.execute(
+            "SELECT pg_advisory_xact_lock(:s, hashtext(:u))", {"s": LOCK_SPACE + 1, "u": user}
+        )
 
 
 def _stored_stamps(db: Database, user: str, events: Sequence[dict[str, Any]]) -> list[int]:

@@ -159,3 +159,13 @@ def test_new_prices_sum_the_team_again(server_app: App, team: Team) -> None:
     server_app.team.refresh()
     assert_sums(server_app.store.db)
     assert server_app.store.db.scalar("SELECT SUM(cost_usd) FROM team_member_daily") == 2.0
+
+
+def test_members_readings_are_not_the_servers_own(server_app: App, team: Team) -> None:
+    """A member's 97% window is theirs: the server's own limits and alerts ignore it."""
+    full = reading(now_ms() - 60_000, 97.0, kind="official", resets_at_ms=now_ms() + HOUR_MS)
+    _push(server_app, team, "alice", batch([], [full]))
+    assert server_app.store.db.scalar("SELECT COUNT(*) FROM observations") == 1
+    server_app.store.db.commit()
+    assert server_app.alerts.window_readings() == []
+    assert not [c for c in server_app.alerts.conditions() if c.active]
