@@ -4,9 +4,11 @@ and drains what piled up once it is back; joining while it runs is picked up."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 
+import pytest
 from team_fake import TOKEN, Naps, TeamFake, events
 
 from aiusage.app import App
@@ -37,8 +39,9 @@ def join_elsewhere(member: App, server: TeamFake) -> None:
 
 
 def test_the_daemon_pushes_after_collections_and_rides_out_a_dead_server(
-    member: App, team_server: TeamFake
+    member: App, team_server: TeamFake, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO)
     written = [0]
 
     def collect() -> None:  # each log scan finds five new turns
@@ -71,3 +74,5 @@ def test_the_daemon_pushes_after_collections_and_rides_out_a_dead_server(
         assert asyncio.run(member.team_member.push(sleep=Naps())).ok
     assert team_server.event_count() == written[0]
     assert member.team_member.status().backlog_events == 0
+    assert "team push: could not reach the team server" in caplog.text
+    assert TOKEN not in caplog.text
