@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("aiusage.daemon")
 
 MAX_BACKOFF_S = 3600.0  # a failing account is retried at least hourly
-MAX_PUSH_BACKOFF_S = 900.0  # a failing team server is tried again at least every 15 minutes
 CONCURRENCY = 4
 
 
@@ -135,7 +134,11 @@ class Daemon:
         log.info("daemon started on %s", self.app.store.shown_url)
         logs = asyncio.create_task(self._logs_loop()) if self.options.logs_interval_s else None
         alerts = asyncio.create_task(self._alerts_loop()) if self.options.alerts_every_s else None
-        push = asyncio.create_task(self._push_loop()) if self.options.push_every_s != 0 else None
+        push = None
+        if self.options.push_every_s != 0:
+            from aiusage.team_daemon import push_loop
+
+            push = asyncio.create_task(push_loop(self))
         try:
             while not self.stop.is_set():
                 self._sync_tasks(self._accounts())
@@ -236,38 +239,6 @@ class Daemon:
                 self.alert_checks += 1
             except Exception as exc:  # a broken rule or channel never stops collection
                 log.warning("alerts: %s", exc)
-
-    async def _push_loop(self) -> None:
-        """Push to the team server after collections (at most every ``push_every_s``, or
-        ``[team] push_every``); while it fails, wait longer each time (up to 15 minutes,
-        at least its Retry-After). Collection never waits for it."""
-        from aiusage.store.push_queue import has_backlog
-
-        failures, pause = 0, 0.0
-        while not self.stop.is_set():
-            team = self.app.config.team
-            every = self.options.push_every_s or (team.push_every_s if team else 30.0)
-            wait = min(every * 2**failures, max(MAX_PUSH_BACKOFF_S, every)) if failures else every
-            if await self._wait(max(wait, pause)):
-                return
-            pause = 0.0
-            try:
-                if self.app.config.team is None or not has_backlog(self.app.store.db):
-                    failures = 0
-                    continue
-                result = await self.app.team_member.push(**self.push_options)
-            except Exception as exc:  # no token, a broken store: logged, collection goes on
-                log.warning("team push: %s", exc)
-                failures += 1
-                continue
-            if result.ok:
-                failures = 0
-                self.pushes += 1
-                log.info("team push: %d events, %d readings", result.events, result.observations)
-            else:
-                log.warning("team push: %s (hint: %s)", result.error, result.hint)
-                failures = 10 if result.stopped else failures + 1
-                pause = result.retry_after_s or 0.0
 
     def _prune_if_due(self) -> None:
         """Apply the configured retention once a day (a failure is logged, not fatal)."""

@@ -107,7 +107,7 @@ class Pusher:
         self.max_events, self.max_observations = max_events, max_observations
         self._totals = (0, 0, 0)
 
-    async def push(self, max_batches: int | None = None) -> PushResult:
+    async def push(self) -> PushResult:
         """Send what is queued, oldest first, until the queue is empty or a push fails."""
         result = PushResult()
         self._totals = (
@@ -118,7 +118,7 @@ class Pusher:
         self.store.set_meta(LAST_ATTEMPT, str(_now_ms()))
         try:
             async with self._client() as client:
-                while max_batches is None or result.batches < max_batches:
+                while True:
                     batch = read_batch(self.store.db, self.max_events, self.max_observations)
                     if not batch:
                         if batch.gone:  # pruned before they were sent: nothing to send
