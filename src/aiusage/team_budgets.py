@@ -25,8 +25,7 @@ from aiusage.analytics.budgets import (
     status,
     with_forecast,
 )
-from aiusage.analytics.timezones import parse_start_of_week
-from aiusage.store.team_ingest import EPOCH, day_number
+from aiusage.analytics.timezones import day_number, day_number_to_date, parse_start_of_week
 
 if TYPE_CHECKING:
     from aiusage.alerts.notifiers import NotifierConfig
@@ -63,7 +62,7 @@ def team_status(app: App, budget: Budget, now_ms: int | None = None) -> BudgetSt
     usd, tokens, requests = 0.0, 0, 0
     series: dict[date, float] = {}
     for day, cost, toks, reqs in rows:
-        on = EPOCH + timedelta(days=int(day))
+        on = day_number_to_date(int(day))
         if on <= today:
             series[on] = float(cost or 0)
         if first <= on <= last:

@@ -20,11 +20,10 @@ from datetime import date, timedelta
 from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any
 
-from aiusage.analytics.timezones import local_date, parse_start_of_week, week_start
+from aiusage.analytics.timezones import day_number, local_date, parse_start_of_week, week_start
 from aiusage.errors import TeamError
 from aiusage.store import team as t
 from aiusage.store.statements import upsert
-from aiusage.store.team_ingest import day_number
 
 if TYPE_CHECKING:
     from aiusage.app import App

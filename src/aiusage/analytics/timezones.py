@@ -52,6 +52,11 @@ def offset_segments(tz: tzinfo, lo_ms: int, hi_ms: int) -> list[tuple[int, int]]
     return segments
 
 
+def day_number(d: date) -> int:
+    """Days since 1970-01-01 (the inverse of ``day_number_to_date``)."""
+    return d.toordinal() - _EPOCH_ORDINAL
+
+
 def day_number_to_date(n: int) -> date:
     return date.fromordinal(_EPOCH_ORDINAL + n)
 

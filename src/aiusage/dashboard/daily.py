@@ -16,11 +16,17 @@ import time
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta, tzinfo
+from datetime import timedelta, tzinfo
 from itertools import pairwise
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from aiusage.analytics.timezones import local_date, local_midnight_ms, offset_segments
+from aiusage.analytics.timezones import day_number as day_number
+from aiusage.analytics.timezones import (
+    day_number_to_date,
+    local_date,
+    local_midnight_ms,
+    offset_segments,
+)
 from aiusage.records import CostMode
 from aiusage.store.db import Database
 
@@ -33,7 +39,6 @@ HOUR_MS = 3_600_000
 RECENT_DAYS = 3  # re-read often: upserts in place change these without a new id
 RECENT_EVERY_MS = 5_000
 FULL_EVERY_MS = 15 * 60_000
-EPOCH = date(1970, 1, 1)
 
 #: cost mode -> (cost column, unpriced column) of usage_rollup
 ROLLUP_COST = {
@@ -131,14 +136,6 @@ def grouped(
     ]
 
 
-def day_number(d: date) -> int:
-    return (d - EPOCH).days
-
-
-def day_of(n: int) -> date:
-    return EPOCH + timedelta(days=n)
-
-
 @dataclass(slots=True)
 class DailyCells:
     """day number -> (source, model) -> sums, in one zone and cost mode; and the same
@@ -176,6 +173,8 @@ class DailyCells:
     def provider(self, source: str, model: str) -> str:
         return self.providers.get((source, model)) or self.providers.get((source, "")) or ""
 
+
+day_of = day_number_to_date  # the views' short name
 
 _CELLS: weakref.WeakKeyDictionary[Database, DailyCells] = weakref.WeakKeyDictionary()
 

@@ -16,10 +16,16 @@ everything takes the same lock family exclusively. SQLite serialises writers any
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta, tzinfo
+from datetime import tzinfo
 from typing import Any
 
-from aiusage.analytics.timezones import local_date, local_midnight_ms, offset_segments
+from aiusage.analytics.timezones import (
+    day_number,
+    day_number_to_date,
+    local_date,
+    local_midnight_ms,
+    offset_segments,
+)
 from aiusage.store.db import Database
 from aiusage.store.queries import _day_expr
 from aiusage.store.retention import FLOOR_META
@@ -30,7 +36,6 @@ from aiusage.store.team_rows import EVENT_FIELDS, OBSERVATION_FIELDS
 LOCK_SPACE = 7415  # (LOCK_SPACE, 0): all of team_daily; (LOCK_SPACE + 1, hash): a member
 ZONE_META = "team_daily_zone"  # the key team_daily was summed under (zone|prices)
 BUCKET_MS = 900_000  # every UTC offset in use is a multiple of 15 minutes
-EPOCH = date(1970, 1, 1)
 GAP_DAYS = 3  # touched days closer than this are recomputed as one range
 CHUNK = 500
 
@@ -118,10 +123,6 @@ def ensure_zone(store: Store, zone: tzinfo, zone_name: str) -> None:
         _rebuild_all(db, zone, zone_name)
 
 
-def day_number(d: date) -> int:
-    return (d - EPOCH).days
-
-
 def recompute_days(db: Database, user: str, stamps: Iterable[int], zone: tzinfo) -> None:
     """Sum ``user``'s events again for the local days of ``stamps`` (in a transaction)."""
     days: set[int] = set()
@@ -132,8 +133,8 @@ def recompute_days(db: Database, user: str, stamps: Iterable[int], zone: tzinfo)
             seen.add(bucket)
             days.add(day_number(local_date(ts, zone)))
     for first, last in _runs(sorted(days)):
-        lo = local_midnight_ms(EPOCH + timedelta(days=first), zone)
-        hi = local_midnight_ms(EPOCH + timedelta(days=last + 1), zone)
+        lo = local_midnight_ms(day_number_to_date(first), zone)
+        hi = local_midnight_ms(day_number_to_date(last + 1), zone)
         span = {"u": user, "a": first, "b": last}
         mine = "user_name = :u AND day >= :a AND day <= :b"
         for table in ("team_daily", "team_member_daily"):
