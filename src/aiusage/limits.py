@@ -85,9 +85,15 @@ def compute_limits(app: App, now_ms: int, fetch: bool) -> Limits:
     result = Limits()
     if fetch:
         result.errors = fetch_official(app)
+    result.rows = limit_rows(app, now_ms, UsageFilter(since_ms=now_ms - 30 * DAY_MS))
+    return result
+
+
+def limit_rows(app: App, now_ms: int, flt: UsageFilter) -> list[LimitRow]:
+    """Stored official readings merged with estimates from the events ``flt`` selects
+    (the last 30 days: blocks, and this UTC month's requests per source)."""
     official = official_rows(stored_readings(app, now_ms - 8 * DAY_MS), now_ms)
-    points = event_points(app.store.db, UsageFilter(since_ms=now_ms - 30 * DAY_MS), CostMode.AUTO)
-    blocks = build_blocks(points, now_ms)
+    points = event_points(app.store.db, flt, CostMode.AUTO)
     month_start = datetime.fromtimestamp(now_ms / 1000, UTC).replace(
         day=1, hour=0, minute=0, second=0, microsecond=0
     )
@@ -98,7 +104,10 @@ def compute_limits(app: App, now_ms: int, fetch: bool) -> Limits:
         if p.ts_ms >= start_ms:
             month_requests[p.source] = month_requests.get(p.source, 0) + 1
     estimated = estimated_rows(
-        blocks, app.plans(), now_ms, month_requests, int(next_month.timestamp() * 1000)
+        build_blocks(points, now_ms),
+        app.plans(),
+        now_ms,
+        month_requests,
+        int(next_month.timestamp() * 1000),
     )
-    result.rows = merge(official, estimated)
-    return result
+    return merge(official, estimated)

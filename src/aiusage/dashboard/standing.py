@@ -12,10 +12,9 @@ Project-scoped budgets need per-project sums, so those go the core's way.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from aiusage.analytics.blocks import build_blocks
 from aiusage.analytics.budgets import (
     FORECAST_HISTORY_DAYS,
     TEAM_SCOPES,
@@ -26,13 +25,12 @@ from aiusage.analytics.budgets import (
     status,
     with_forecast,
 )
-from aiusage.analytics.limits import LimitRow, estimated_rows, merge, official_rows
+from aiusage.analytics.limits import LimitRow
 from aiusage.analytics.timezones import parse_start_of_week
 from aiusage.dashboard.changes import Markers
 from aiusage.dashboard.daily import DailyCells, daily_cells, day_number, day_of, memo
-from aiusage.limits import stored_readings
-from aiusage.records import CostMode
-from aiusage.store.queries import UsageFilter, event_points
+from aiusage.limits import limit_rows
+from aiusage.store.queries import UsageFilter
 
 if TYPE_CHECKING:
     from aiusage.app import App
@@ -62,28 +60,8 @@ def cached_budgets(app: App, marks: Markers, now_ms: int) -> list[BudgetStatus]:
 
 def limits(app: App, now_ms: int) -> list[LimitRow]:
     """``App.limits(fetch=False).rows``, reading the events of the estimated agents only."""
-    official = official_rows(stored_readings(app, now_ms - 8 * DAY_MS), now_ms)
-    plans = app.plans()
-    agents = tuple(sorted({*P90_AGENTS, *plans}))
-    flt = UsageFilter(since_ms=now_ms - 30 * DAY_MS, sources=agents)
-    points = event_points(app.store.db, flt, CostMode.AUTO)
-    month_start = datetime.fromtimestamp(now_ms / 1000, UTC).replace(
-        day=1, hour=0, minute=0, second=0, microsecond=0
-    )
-    next_month = (month_start + timedelta(days=32)).replace(day=1)
-    start_ms = int(month_start.timestamp() * 1000)
-    month_requests: dict[str, int] = {}
-    for p in points:
-        if p.ts_ms >= start_ms:
-            month_requests[p.source] = month_requests.get(p.source, 0) + 1
-    estimated = estimated_rows(
-        build_blocks(points, now_ms),
-        plans,
-        now_ms,
-        month_requests,
-        int(next_month.timestamp() * 1000),
-    )
-    return merge(official, estimated)
+    agents = tuple(sorted({*P90_AGENTS, *app.plans()}))
+    return limit_rows(app, now_ms, UsageFilter(since_ms=now_ms - 30 * DAY_MS, sources=agents))
 
 
 def budgets(app: App, now_ms: int) -> list[BudgetStatus]:
