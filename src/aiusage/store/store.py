@@ -195,8 +195,16 @@ class Store:
     def _mark_rollup_dirty(self, lo_ms: int, hi_ms: int) -> None:
         """Widen the range whose rollup must be rebuilt (kept in the same transaction).
         On PostgreSQL the row is locked first: two writers (a team server's pushes, its
-        collector) must not both widen the same old value and lose one range."""
-        lock = " FOR UPDATE" if self.db.is_postgres else ""
+        collector) must not both widen the same old value and lose one range. The row is
+        made first if missing — FOR UPDATE locks no row that isn't there, and two writers
+        would each see none and the later upsert would drop the earlier's range."""
+        lock = ""
+        if self.db.is_postgres:
+            self.db.execute(
+                "INSERT INTO meta (name, value) VALUES ('rollup_dirty', '') "
+                "ON CONFLICT (name) DO NOTHING"
+            )
+            lock = " FOR UPDATE"
         current = self.db.scalar(f"SELECT value FROM meta WHERE name = 'rollup_dirty'{lock}")
         if current:
             a, b = (int(x) for x in str(current).split(":"))
@@ -309,9 +317,11 @@ class Store:
             )
 
     def events_for_repricing(self) -> list[tuple[Any, ...]]:
+        """id, model, ts_ms, the five priced token counts, and user_name (a member's row
+        on a team server)."""
         rows = self.db.query(
             "SELECT id, model, ts_ms, input_tokens, output_tokens, cache_read_tokens, "
-            "cache_write_5m_tokens, cache_write_1h_tokens FROM usage_events"
+            "cache_write_5m_tokens, cache_write_1h_tokens, user_name FROM usage_events"
         )
         self.db.commit()
         return rows
