@@ -264,7 +264,7 @@ class App(Features):
         tz = self.tz(opts.tz)
         flt = self._filter(opts, tz)
         everything = UsageFilter(sources=flt.sources, project=flt.project)
-        points = event_points(self.store.db, everything, self._mode(opts))
+        points = event_points(self.store.db, everything, self._mode(opts), mine=True)
         now = now_ms if now_ms is not None else _now_ms()
         blocks = [
             b
@@ -282,7 +282,7 @@ class App(Features):
         while True:
             since = now_ms - lookback
             flt = UsageFilter(since_ms=since, sources=sources)
-            points = event_points(self.store.db, flt, self._mode(ReportOptions()))
+            points = event_points(self.store.db, flt, self._mode(ReportOptions()), mine=True)
             gap = hours * HOUR_MS
             stamps = [since, *(p.ts_ms for p in points)]
             if lookback >= 16 * DAY_MS or any(b - a > gap for a, b in pairwise(stamps)):

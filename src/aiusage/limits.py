@@ -93,7 +93,7 @@ def limit_rows(app: App, now_ms: int, flt: UsageFilter) -> list[LimitRow]:
     """Stored official readings merged with estimates from the events ``flt`` selects
     (the last 30 days: blocks, and this UTC month's requests per source)."""
     official = official_rows(stored_readings(app, now_ms - 8 * DAY_MS), now_ms)
-    points = event_points(app.store.db, flt, CostMode.AUTO)
+    points = event_points(app.store.db, flt, CostMode.AUTO, mine=True)
     month_start = datetime.fromtimestamp(now_ms / 1000, UTC).replace(
         day=1, hour=0, minute=0, second=0, microsecond=0
     )

@@ -151,16 +151,6 @@ def test_events_before_the_prune_floor_are_dropped(server_app: App, team: Team) 
     assert _events(server_app) == []
 
 
-def test_new_prices_sum_the_team_again(server_app: App, team: Team) -> None:
-    """The server reprices stored events when its prices change: the sums follow."""
-    _push(server_app, team, "alice", batch([event("a", now_ms()), event("b", now_ms())]))
-    ids = [int(r[0]) for r in server_app.store.db.query("SELECT id FROM usage_events")]
-    server_app.store.set_calculated_costs([(i, 1.0) for i in ids], "new-price-table")
-    server_app.team.refresh()
-    assert_sums(server_app.store.db)
-    assert server_app.store.db.scalar("SELECT SUM(cost_usd) FROM team_member_daily") == 2.0
-
-
 def test_members_readings_are_not_the_servers_own(server_app: App, team: Team) -> None:
     """A member's 97% window is theirs: the server's own limits and alerts ignore it."""
     full = reading(now_ms() - 60_000, 97.0, kind="official", resets_at_ms=now_ms() + HOUR_MS)
@@ -169,3 +159,21 @@ def test_members_readings_are_not_the_servers_own(server_app: App, team: Team) -
     server_app.store.db.commit()
     assert server_app.alerts.window_readings() == []
     assert not [c for c in server_app.alerts.conditions() if c.active]
+
+
+def test_members_events_make_no_block_of_the_servers(server_app: App, team: Team) -> None:
+    """A member's Claude Code turns count in the team's reports, not in the server
+    owner's 5-hour blocks or estimated limits (their subscription is not the owner's)."""
+    from aiusage.records import UsageEvent
+    from aiusage.store.store import event_row
+
+    now = now_ms()
+    _push(server_app, team, "alice", batch([event("a", now - HOUR_MS)]))
+    assert server_app.blocks(ReportOptions()) == []
+    assert server_app.recent_blocks(["claude-code"], now) == []
+    own = UsageEvent(
+        source="claude-code", dedup_key="mine", ts_ms=now - 30 * 60_000, model="m", input_tokens=5
+    )
+    server_app.store.write([event_row(own, None)])
+    (block,) = [b for b in server_app.recent_blocks(["claude-code"], now) if not b.is_gap]
+    assert block.totals.total_tokens == 5

@@ -186,10 +186,18 @@ class EventPoint:
     cost_usd: float | None
 
 
-def event_points(db: Database, flt: UsageFilter, mode: CostMode) -> list[EventPoint]:
-    """Events in time order (for blocks, which depend on the gaps between events)."""
+def event_points(
+    db: Database, flt: UsageFilter, mode: CostMode, *, mine: bool = False
+) -> list[EventPoint]:
+    """Events in time order (for blocks, which depend on the gaps between events).
+
+    ``mine``: only this machine's own events. On a team server the members' pushed events
+    sit in the same table, and a subscription's 5-hour blocks and limits are the server
+    owner's alone."""
     cost = _COST_EXPR[mode]
     where, params = _where(flt)
+    if mine:
+        where += " AND user_name = ''"
     rows = db.query(
         "SELECT ts_ms, source, model, total_tokens, input_tokens, output_tokens, "
         "cache_read_tokens, cache_write_5m_tokens + cache_write_1h_tokens, reasoning_tokens, "
