@@ -135,8 +135,11 @@ class Pricer:
         stored = self.store.meta("price_fingerprint")
         if stored == self.fingerprint:
             return False
-        rows = self.store.events_for_repricing()
-        costs = [(int(r[0]), self.cost(r[1], int(r[2]), r[3:8])) for r in rows]
+        costs = []
+        for r in self.store.events_for_repricing():
+            cost = self.cost(r[1], int(r[2]), r[3:8])
+            if cost is not None or not r[8]:  # a model we can't price: a member's figure stands
+                costs.append((int(r[0]), cost))
         self.store.set_calculated_costs(costs, self.fingerprint)
         self.save()
         return True

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from aiusage.errors import TeamError
 from aiusage.store import team as t
+from aiusage.team_pricing import price_pushed, reprice_stored
 
 if TYPE_CHECKING:
     from aiusage.app import App
+    from aiusage.ingest import Pricer
 
 USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,63}$")
 PRIVACY = frozenset({"hide_projects", "leaderboard"})  # what members may change themselves
@@ -67,6 +69,7 @@ def forbidden(message: str, hint: str = "an admin can do this") -> TeamError:
 class TeamApi:
     def __init__(self, app: App) -> None:
         self.app = app
+        self._pricer: tuple[object, Pricer] | None = None  # (the config it was made for, it)
 
     @property
     def _db(self) -> Any:
@@ -170,9 +173,24 @@ class TeamApi:
         except msgspec.DecodeError as exc:
             raise TeamError(f"the body is not JSON: {exc}", status=422) from None
         machine, events, observations = parse_batch(body)
+        pricer = self._prices()
+        price_pushed(pricer, events)
         zone = self.app.tz(None)
         ingest(self.app.store, by.name, machine, events, observations, zone, self._zone_name())
+        pricer.save()
         return {"events": len(events), "observations": len(observations)}
+
+    def _prices(self) -> Pricer:
+        """The server's prices, its stored events repriced first if they changed: one price
+        table prices the whole team (a member's own overrides don't travel; a model the
+        server can't price keeps the member's figure)."""
+        config = self.app.config
+        if self._pricer is None or self._pricer[0] is not config:
+            self._pricer = (config, self.app.pricer())
+        pricer = self._pricer[1]
+        if self.app.store.meta("price_fingerprint") != pricer.fingerprint:
+            reprice_stored(self.app.store, pricer)
+        return pricer
 
     def _zone_name(self) -> str:
         """What team_daily was summed under: the server's zone and its prices (a price
@@ -235,6 +253,7 @@ class TeamApi:
         """Sum team_daily again if the server's time zone or prices changed since."""
         from aiusage.store.team_ingest import ensure_zone
 
+        self._prices()
         ensure_zone(self.app.store, self.app.tz(None), self._zone_name())
 
 
