@@ -30,6 +30,7 @@ class Page:
     template: str
     title: str
     charts: bool = False  # whether it loads ECharts (the heaviest asset)
+    scripts: tuple[str, ...] = ()  # more page scripts, after pages/<template>.js
 
 
 PAGES = (
@@ -37,6 +38,7 @@ PAGES = (
     Page("/history", "history", "History", charts=True),
     Page("/limits", "limits", "Limits", charts=True),
     Page("/budgets", "budgets", "Budgets"),
+    Page("/team", "team", "Team", charts=True, scripts=("team_admin",)),
     Page("/accounts", "accounts", "Accounts"),
     Page("/settings", "settings", "Settings"),
     Page("/export", "export", "Export"),
@@ -75,7 +77,13 @@ def _renderer(
         return templates.TemplateResponse(
             request,
             f"{page.template}.html",
-            {"page": page.template, "title": page.title, "path": page.path, "charts": page.charts},
+            {
+                "page": page.template,
+                "title": page.title,
+                "path": page.path,
+                "charts": page.charts,
+                "scripts": page.scripts,
+            },
             headers={"Cache-Control": "no-cache"},
         )
 

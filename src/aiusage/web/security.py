@@ -4,7 +4,10 @@
   so a web page elsewhere cannot reach the server through DNS rebinding.
 - Any other address: every request needs the access token, sent as ``Authorization:
   Bearer …`` or as the HttpOnly cookie ``/login?token=…`` sets. ``/healthz`` and
-  ``/static`` stay open (no data in them).
+  ``/static`` stay open (no data in them), and so does ``GET /team``: the Team page's
+  HTML shell, which carries no figure (its script fetches them), so a team member
+  without the owner's cookie can open it and sign in there with their own token (kept
+  in the tab's sessionStorage, sent as a Bearer header to ``/api/v1/team/`` only).
 - State-changing requests (POST, PUT, PATCH, DELETE) from a browser need the CSRF
   double submit (the ``aiusage_csrf`` cookie echoed in ``X-CSRF-Token``) and an Origin
   (or Referer) of this very server. A request authenticated by a Bearer header is not a
@@ -38,6 +41,7 @@ CSRF_COOKIE = "aiusage_csrf"
 CSRF_HEADER = "x-csrf-token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 OPEN_PATHS = ("/healthz", "/login", "/static/", "/favicon.ico")
+OPEN_PAGES = frozenset({"/team"})  # HTML shells without data that members sign in on (GET)
 TEAM_PATHS = "/api/v1/team/"  # members' tokens are checked by the team router (api_team.py)
 LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost"})
 access_log = logging.getLogger("aiusage.web.access")
@@ -133,6 +137,8 @@ class Guard:
                 )
         elif team and bearer:
             pass  # a member's token (or the owner's): the team router checks it
+        elif path in OPEN_PAGES and method in ("GET", "HEAD"):
+            pass  # the shell only; its data comes from /api/v1/team/ with a token
         elif not path.startswith(OPEN_PATHS) and path != "/login":
             given = bearer or cookies.get(TOKEN_COOKIE)
             if not token_matches(given, self.token_hash):

@@ -183,17 +183,32 @@
     err.hint = data && data.hint;
     return err;
   }
-  /** fetch JSON; writes carry the CSRF header; 4xx/5xx throw with the API's detail and hint. */
+  // A team member's own token (the Team page's sign-in), kept for this tab only and sent
+  // as a Bearer header on the team API; the owner's pages use the cookie instead.
+  const TEAM_TOKEN = 'aiusage_team_token';
+  const TEAM_API = '/api/v1/team/';
+  A.teamToken = (value) => {
+    try {
+      if (value === null) sessionStorage.removeItem(TEAM_TOKEN);
+      else if (value !== undefined) sessionStorage.setItem(TEAM_TOKEN, value);
+      return sessionStorage.getItem(TEAM_TOKEN) || '';
+    } catch (e) { return ''; } // storage refused (a locked-down browser): no sign-in
+  };
+  /** fetch JSON; writes carry the CSRF header; 4xx/5xx throw with the API's detail and hint.
+   *  ``text: true`` returns the body as text (a CSV download). */
   A.api = async (path, opts) => {
     const o = opts || {};
     const method = o.method || 'GET';
-    const headers = { Accept: 'application/json' };
+    const headers = { Accept: o.text ? '*/*' : 'application/json' };
     let body;
     if (method !== 'GET') headers['X-CSRF-Token'] = A.csrf();
+    const token = path.startsWith(TEAM_API) ? A.teamToken() : '';
+    if (token) headers.Authorization = 'Bearer ' + token;
     if (o.raw !== undefined) { headers['Content-Type'] = o.type || 'text/plain'; body = o.raw; }
     else if (o.body !== undefined) { headers['Content-Type'] = 'application/json'; body = JSON.stringify(o.body); }
     const res = await fetch(path, { method, headers, body, credentials: 'same-origin' });
     const text = await res.text();
+    if (res.ok && o.text) return text;
     let data = null;
     try { data = text ? JSON.parse(text) : null; } catch (e) { data = { detail: text.slice(0, 200) }; }
     if (!res.ok) throw errorOf(res.status, data, res.statusText);
@@ -255,22 +270,40 @@
 
   // ---- live updates ---------------------------------------------------------------
   let refresh = null, timer = null, running = false, again = false;
-  A.reload = () => {
-    // Debounced: a burst of events costs one round of requests.
+  let gapMs = 0, lastRun = 0; // a page's throttle: live events refresh it at most this often
+  A.reload = (now) => {
+    // Debounced: a burst of events costs one round of requests. Called with an argument
+    // (a person's click or change) it skips the page's throttle.
     clearTimeout(timer);
+    const wait = now ? 300 : Math.max(300, lastRun + gapMs - Date.now());
     timer = setTimeout(async () => {
       if (!refresh) return;
       if (running) { again = true; return; }
       running = true;
+      lastRun = Date.now();
       try { await refresh(); } catch (e) { A.fail(e); } finally {
         running = false;
         if (again) { again = false; A.reload(); }
       }
-    }, 300);
+    }, wait);
   };
   A.lastEvent = null;
+  let connected = false, polling = null;
+  /** Live updates by polling instead (EventSource cannot send a Bearer header). */
+  A.poll = (ms) => {
+    if (polling) return;
+    polling = setInterval(() => { if (!document.hidden) A.reload(); }, ms);
+    const live = A.$('#live'), every = A.duration(Math.round(ms / 1000));
+    if (live) Object.assign(live, { className: 'live on', textContent: 'every ' + every, title: 'Refreshed every ' + every });
+  };
+  /** The owner's live stream and status badge (pages with ``live: false`` call it). */
+  A.live = () => {
+    if (document.body.dataset.page !== 'overview') A.refreshBadge();
+    connect();
+  };
   function connect() {
-    if (!window.EventSource) return;
+    if (!window.EventSource || connected) return;
+    connected = true;
     const live = A.$('#live');
     const es = new EventSource('/api/v1/events');
     const set = (on) => { if (live) { live.className = 'live ' + (on ? 'on' : 'off'); live.textContent = on ? 'live' : 'offline'; } };
@@ -292,9 +325,13 @@
     window.addEventListener('pagehide', () => es.close());
   }
 
-  /** Called once by each page script with its refresh function. */
-  A.page = (fn) => {
+  /** Called once by each page script with its refresh function. Options: ``live: false``
+   *  (the page calls A.live() or A.poll() itself once it knows who is looking),
+   *  ``throttleMs`` (live events refresh the page at most this often). */
+  A.page = (fn, opts) => {
+    const o = opts || {};
     refresh = fn;
+    gapMs = o.throttleMs || 0;
     const start = () => {
       running = true;
       Promise.resolve().then(fn).catch(A.fail).finally(() => {
@@ -303,8 +340,8 @@
         document.body.dataset.ready = '1';
         if (again) { again = false; A.reload(); }
       });
-      if (document.body.dataset.page !== 'overview') A.refreshBadge();
-      connect();
+      lastRun = Date.now();
+      if (o.live !== false) A.live();
       // Countdowns and "updated … ago" move on, and a dropped stream is papered over.
       setInterval(() => { if (!document.hidden) A.reload(); }, 60000);
     };
