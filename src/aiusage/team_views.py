@@ -24,6 +24,7 @@ from aiusage.analytics.timezones import day_number, local_date, parse_start_of_w
 from aiusage.errors import TeamError
 from aiusage.store import team as t
 from aiusage.store.statements import upsert
+from aiusage.team_privacy import Group, fold_small
 
 if TYPE_CHECKING:
     from aiusage.app import App
@@ -109,13 +110,11 @@ def overview(app: App, by: Viewer, period: str, now_ms: int | None) -> dict[str,
         if events:
             per_user[str(name)] = _figures(sums)
     period_totals: dict[str, Any] = {}
-    departments: dict[str, dict[str, Any]] = {}
+    departments: dict[tuple[str, ...], Group] = {}
     for name, figures in per_user.items():
         _add(period_totals, figures)
         user = users.get(name)
-        dept = departments.setdefault(user.department if user else "", {"members": 0})
-        dept["members"] += 1
-        _add(dept, figures)
+        departments.setdefault((user.department if user else "",), Group()).add(name, figures)
     return {
         "viewer": {"name": by.name, "role": by.role},
         "period": period,
@@ -129,7 +128,10 @@ def overview(app: App, by: Viewer, period: str, now_ms: int | None) -> dict[str,
             "members_active": len(per_user),
             "members": sum(1 for u in users.values() if u.active),
         },
-        "departments": _ranked({"department": d or "(none)", **v} for d, v in departments.items()),
+        "departments": _ranked(
+            {"department": d or "(none)", "members": len(g.members), **g.figures}
+            for (d,), g in _shown_groups(by, departments).items()
+        ),
         "projects": _projects(app, by, users, first, today),
         "members": _member_rows(by, users, per_user),
         "leaderboard": [] if by.role == "viewer" else _leaderboard(users, per_user),
@@ -152,11 +154,16 @@ def _projects(
         "GROUP BY user_name, project",
         {"a": first, "b": last},
     )
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[tuple[str, ...], Group] = {}
     for name, project, *sums in rows:
         shown = shown_project(by, users.get(str(name)), str(project))
-        _add(out.setdefault(shown, {}), _figures(sums))
-    return _ranked({"project": p, **v} for p, v in out.items())
+        out.setdefault((shown,), Group()).add(str(name), _figures(sums))
+    return _ranked({"project": p, **g.figures} for (p,), g in _shown_groups(by, out).items())
+
+
+def _shown_groups(by: Viewer, groups: dict[tuple[str, ...], Group]) -> dict[tuple[str, ...], Group]:
+    """Admins see every row; others only rows of MIN_GROUP people (team_privacy.py)."""
+    return groups if by.admin else fold_small(groups)
 
 
 def _member_rows(
@@ -333,7 +340,7 @@ def chargeback_csv(app: App, by: Viewer, month: str | None) -> str:
     )
     users = {u.name: u for u in t.users(app.store.db)}
     rules = load_rules(app)
-    grouped: dict[tuple[str, ...], dict[str, Any]] = {}
+    groups: dict[tuple[str, ...], Group] = {}
     for name, project, *sums in rows:
         user = users.get(str(name))
         department = user.department if user and user.department else "(none)"
@@ -341,7 +348,8 @@ def chargeback_csv(app: App, by: Viewer, month: str | None) -> str:
         key: tuple[str, ...] = (centre, department, shown_project(by, user, str(project)))
         if by.admin:
             key = (*key, str(name))
-        _add(grouped.setdefault(key, {}), _figures(sums))
+        groups.setdefault(key, Group()).add(str(name), _figures(sums))
+    grouped = {k: g.figures for k, g in _shown_groups(by, groups).items()}
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     head = ["month", "cost_centre", "department", "project"]
