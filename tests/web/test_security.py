@@ -158,6 +158,64 @@ def test_token_mode_in_process(database_url: str, isolated_home: Path) -> None:
         assert client.post("/api/v1/alerts/resume").status_code == 403
 
 
+def test_the_team_shell_is_open_to_members_and_carries_no_figures(
+    database_url: str, isolated_home: Path
+) -> None:
+    """A team member has no owner's cookie: GET /team (the page's HTML, no data) is served
+    to anyone so they can sign in there with their own token; every figure stays behind
+    /api/v1/team/, which wants that token, and nothing else opens up."""
+    import gzip
+    import json
+
+    app = create_app(AppContext(database_url=database_url), token="owner-secret", collect=False)
+    with TestClient(app, base_url="http://192.0.2.10:8787") as client:
+        owner = {"Authorization": "Bearer owner-secret"}
+        made = client.post(
+            "/api/v1/team/users",
+            json={"name": "zed-shell", "department": "dept-q7x", "email": "zed@example.com"},
+            headers=owner,
+        )
+        assert made.status_code == 201, made.text
+        member = {"Authorization": f"Bearer {made.json()['token']}"}
+        row = {
+            "source": "claude-code", "dedup_key": "m1:r1", "ts_ms": int(time.time() * 1000),
+            "account": "", "provider": "anthropic", "model": "claude-sonnet-4-5",
+            "project": "proj-k9w", "session": "s", "input_tokens": 4321, "output_tokens": 1234,
+            "cache_read_tokens": 0, "cache_write_5m_tokens": 0, "cache_write_1h_tokens": 0,
+            "reasoning_tokens": 0, "total_tokens": 5555, "requests": 1,
+            "cost_reported_usd": None, "cost_calc_usd": 7.654321, "group_key": "",
+            "sidechain": 0, "meta": "{}",
+        }  # fmt: skip
+        batch = {"version": 1, "machine": "box-p3", "batch": "b", "events": [row]}
+        pushed = client.post(
+            "/api/v1/team/push",
+            content=gzip.compress(json.dumps(batch).encode()),
+            headers={**member, "Content-Encoding": "gzip", "Content-Type": "application/json"},
+        )
+        assert pushed.status_code == 200, pushed.text
+
+        overview = client.get("/api/v1/team/overview", headers=member).json()
+        totals = overview["totals"]
+        assert totals["tokens"] == 5555 and totals["month_usd"] > 0
+
+        shell = client.get("/team")  # no cookie, no header: a member's browser
+        assert shell.status_code == 200 and shell.headers["content-type"].startswith("text/html")
+        assert "Sign in with your team token" in shell.text
+        usd = f"{totals['month_usd']:.4f}"
+        for figure in ("zed-shell", "dept-q7x", "proj-k9w", "box-p3", "zed@example.com",
+                       "5555", "5,555", "4321", usd, usd.rstrip("0"), "owner-secret"):  # fmt: skip
+            assert figure not in shell.text, figure
+        # The data wants a token: the member's, or the owner's.
+        assert client.get("/api/v1/team/overview").status_code == 401
+        assert client.get("/api/v1/team/me").status_code == 401
+        me = client.get("/api/v1/team/me", headers=member).json()
+        assert me == {"name": "zed-shell", "role": "member", "owner": False}
+        # Only that one path opened: the other pages, neighbours and writes still need it.
+        for path in ("/", "/budgets", "/team/", "/teams", "/team/x", "/api/v1/overview"):
+            assert client.get(path).status_code == 401, path
+        assert client.post("/team").status_code == 401
+
+
 def test_non_loopback_bind_needs_the_token_shown_once(isolated_home: Path) -> None:
     write_config(isolated_home, ACCOUNT_CONFIG)
     env = {"AIUSAGE_HOME": str(isolated_home)}
