@@ -73,6 +73,28 @@ METRICS: tuple[Metric, ...] = (
         ("account", "status"),
         "1 when the provider account's last collection succeeded, else 0.",
     ),
+    # A team server's (docs/team.md); none on a server without members.
+    Metric(
+        "aiusage_team_member_cost_usd",
+        "gauge",
+        "USD",
+        ("user", "department", "period"),
+        "A team member's spend so far this period (today, week, month), server's zone.",
+    ),
+    Metric(
+        "aiusage_team_member_tokens",
+        "gauge",
+        "tokens",
+        ("user", "department", "period"),
+        "A team member's tokens so far this period (today, week, month).",
+    ),
+    Metric(
+        "aiusage_team_member_last_seen_timestamp_seconds",
+        "gauge",
+        "seconds",
+        ("user",),
+        "When a team member's token was last used, to the minute (Unix time).",
+    ),
 )
 
 UP = ("ok", "degraded")  # degraded: collected, one capability refused
@@ -117,4 +139,7 @@ def samples(app: App, now_ms: int | None = None) -> dict[str, list[Sample]]:
         h = health.get(account.name)
         status = h.status if h is not None else "never_collected"
         out["aiusage_account_up"].append(((account.name, status), float(status in UP)))
+    from aiusage.team_metrics import team_samples
+
+    out.update(team_samples(app, now))
     return out
