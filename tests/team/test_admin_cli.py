@@ -95,3 +95,38 @@ def test_admin_commands_manage_members_tokens_and_rules(
     ]
     assert log[1]["detail"] == {"disabled": True}
     assert alice_token not in json.dumps(log)
+
+
+def test_overview_and_member_in_the_terminal(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`team overview` and `team member NAME` show the API's figures: every member, the
+    departments and projects, and a member's machines."""
+    monkeypatch.setenv("AIUSAGE_TZ", "UTC")
+    monkeypatch.setenv("COLUMNS", "120")
+    empty = _cli(database_url, "team", "overview")
+    assert empty.exit_code == 0 and "No members yet" in empty.output
+    tokens = {
+        name: _json(database_url, "team", "users", "add", name, "--department", "eng")["token"]
+        for name in ("alice", "bob")
+    }
+    app = open_app(AppContext(database_url=database_url))
+    try:
+        at = now_ms() - 60_000
+        for name, rows in (
+            ("alice", [event("a1", at, project="shop"), event("a2", at, project="")]),
+            ("bob", [event("b1", at, project="shop", cost_calc_usd=1.5)]),
+        ):
+            app.team.ingest(app.team.authenticate(tokens[name]), body(batch(rows, machine="desk")))
+    finally:
+        app.close()
+    seen = _json(database_url, "team", "overview", "--period", "month")
+    assert {m["name"]: m["cost_usd"] for m in seen["members"]} == {"alice": 0.5, "bob": 1.5}
+    text = _cli(database_url, "team", "overview").stdout
+    assert "month $2.00" in text and "2 of 2 members active" in text
+    assert "│ bob " in text and "75%" in text and "25%" in text  # shares of the spend
+    assert "(none)" in text and "shop" in text  # alice's project-less turn is named
+    alice = _cli(database_url, "team", "member", "alice")
+    assert alice.exit_code == 0 and "desk" in alice.stdout and "$0.50" in alice.stdout
+    missing = _cli(database_url, "team", "member", "nobody")
+    assert missing.exit_code != 0 and "nobody" in missing.output

@@ -40,9 +40,12 @@ def register(team_app: typer.Typer) -> None:
     team_app.add_typer(centres_app, name="cost-centres")
     team_app.command("audit")(audit)
     team_app.command("chargeback")(chargeback)
+    from aiusage.cli import team_report
+
+    team_report.register(team_app)
 
 
-def _run(database: str | None, action: Any) -> None:
+def run_as_owner(database: str | None, action: Any) -> None:
     """``action(team_api, owner)`` on the database, as the CLI's owner."""
 
     def body(application: App) -> None:
@@ -84,7 +87,7 @@ def add_user(
     database: o.Database = None,
 ) -> None:
     """Add a member and make their first token (printed once)."""
-    _run(
+    run_as_owner(
         database,
         lambda team, owner: _show_token(
             team.add_user(owner, name, role or "member", department or "", email or "", label),
@@ -121,7 +124,7 @@ def list_users(json_out: o.Json = False, database: o.Database = None) -> None:
             )
         out.print(table if found else "No members yet: `aiusage team users add NAME`.")
 
-    _run(database, show)
+    run_as_owner(database, show)
 
 
 @users_app.command("set")
@@ -155,7 +158,9 @@ def set_user(
     }
     if enable:
         changes["disabled"] = False
-    _run(database, lambda team, owner: _changed(team.set_user(owner, name, changes), json_out))
+    run_as_owner(
+        database, lambda team, owner: _changed(team.set_user(owner, name, changes), json_out)
+    )
 
 
 @users_app.command("disable")
@@ -166,7 +171,9 @@ def disable_user(
 ) -> None:
     """Disable a member: their tokens stop working at once; their history stays."""
     change = {"disabled": True}
-    _run(database, lambda team, owner: _changed(team.set_user(owner, name, change), json_out))
+    run_as_owner(
+        database, lambda team, owner: _changed(team.set_user(owner, name, change), json_out)
+    )
 
 
 def _changed(user: dict[str, Any], json_out: bool) -> None:
@@ -188,7 +195,9 @@ def add_token(
     database: o.Database = None,
 ) -> None:
     """Another token for a member (e.g. a second machine), printed once."""
-    _run(database, lambda team, owner: _show_token(team.add_token(owner, name, label), json_out))
+    run_as_owner(
+        database, lambda team, owner: _show_token(team.add_token(owner, name, label), json_out)
+    )
 
 
 @tokens_app.command("list")
@@ -215,7 +224,7 @@ def list_tokens(
             )
         out.print(table)
 
-    _run(database, show)
+    run_as_owner(database, show)
 
 
 @tokens_app.command("revoke")
@@ -229,7 +238,7 @@ def revoke_token(
         found = team.revoke_token(owner, token_id)
         out.print(f"revoked token {found['id']} of {escape(found['user'])}")
 
-    _run(database, run)
+    run_as_owner(database, run)
 
 
 def audit(
@@ -255,7 +264,7 @@ def audit(
             )
         out.print(table)
 
-    _run(database, show)
+    run_as_owner(database, show)
 
 
 def chargeback(
@@ -265,7 +274,7 @@ def chargeback(
     database: o.Database = None,
 ) -> None:
     """The month's spend per cost centre, department, project and member, as CSV."""
-    _run(database, lambda team, owner: sys.stdout.write(team.chargeback_csv(owner, month)))
+    run_as_owner(database, lambda team, owner: sys.stdout.write(team.chargeback_csv(owner, month)))
 
 
 @centres_app.command("list")
@@ -282,7 +291,7 @@ def list_centres(json_out: o.Json = False, database: o.Database = None) -> None:
         if not rules:
             out.print("No rules: every project goes to its member's department.")
 
-    _run(database, show)
+    run_as_owner(database, show)
 
 
 @centres_app.command("set")
@@ -299,7 +308,7 @@ def set_centre(
         team.set_cost_centres(owner, rules)
         out.print(f"{escape(pattern)} -> {escape(cost_centre)}")
 
-    _run(database, run)
+    run_as_owner(database, run)
 
 
 @centres_app.command("remove")
@@ -312,4 +321,4 @@ def remove_centre(
         team.set_cost_centres(owner, [(p, c) for p, c in rules if p != pattern])
         out.print(f"removed the rule for {escape(pattern)}")
 
-    _run(database, run)
+    run_as_owner(database, run)
