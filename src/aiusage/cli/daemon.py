@@ -92,6 +92,9 @@ def daemon(
         format="%(asctime)s %(levelname)-7s %(message)s",
         datefmt="%Y-%m-%d %H:%M:%S",
     )
+    # httpx logs every request at INFO: a line per push and per collection, saying less
+    # than ours do (and the query string with it).
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     def body(application: App) -> None:
         application.daemon(

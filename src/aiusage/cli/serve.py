@@ -175,3 +175,4 @@ def _logging(verbose: bool) -> None:
     )
     logging.getLogger("aiusage.web.access").setLevel(logging.INFO if verbose else logging.WARNING)
     logging.getLogger("uvicorn.error").setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per provider request
