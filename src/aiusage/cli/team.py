@@ -123,7 +123,11 @@ def status(json_out: o.Json = False, database: o.Database = None) -> None:
             ("Token", _token_line(state.token)),
             ("Last push", shown(state.last_push_ms) or "never"),
             ("Backlog", _backlog(state)),
-            ("Pushed", f"{state.pushed_events:,} events, {state.pushed_observations:,} readings"),
+            (
+                "Pushed",
+                f"{_counted(state.pushed_events, 'event')}, "
+                f"{_counted(state.pushed_observations, 'reading')}",
+            ),
         ]
         if state.dropped:
             rows.append(("Dropped", f"{state.dropped:,} rows the server refused as malformed"))
@@ -145,7 +149,12 @@ def _token_line(source: str) -> str:
 def _backlog(state: Any) -> str:
     if not (state.backlog_events or state.backlog_observations):
         return "nothing waiting"
-    return f"{state.backlog_events:,} events, {state.backlog_observations:,} readings waiting"
+    events = _counted(state.backlog_events, "event")
+    return f"{events}, {_counted(state.backlog_observations, 'reading')} waiting"
+
+
+def _counted(number: int, word: str) -> str:
+    return f"{number:,} {word}{'' if number == 1 else 's'}"
 
 
 @team_app.command("push")
@@ -167,10 +176,12 @@ def push(json_out: o.Json = False, database: o.Database = None) -> None:
                 }
             )
         else:
-            out.print(
-                f"Pushed {result.events:,} events and {result.observations:,} readings "
-                f"in {result.batches} batch{'es' if result.batches != 1 else ''}."
-            )
+            if result.batches or result.ok:  # after a failure with nothing sent: the error
+                out.print(
+                    f"Pushed {_counted(result.events, 'event')} and "
+                    f"{_counted(result.observations, 'reading')} in "
+                    f"{result.batches} batch{'es' if result.batches != 1 else ''}."
+                )
             if result.dropped:
                 err.print(
                     f"[yellow]warning:[/] the server refused {result.dropped} malformed "
@@ -179,6 +190,7 @@ def push(json_out: o.Json = False, database: o.Database = None) -> None:
             if not result.ok:
                 err.print(f"[red]error:[/] {escape(result.error)}")
                 err.print(f"  [dim]hint:[/] {escape(result.hint)}")
+                err.print(f"Still queued: {_backlog(application.team_member.status())}.")
         if not result.ok:
             raise typer.Exit(1)
 
