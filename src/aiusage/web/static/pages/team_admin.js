@@ -268,9 +268,10 @@
     drawAudit(au.entries, false);
     A.show('#audit-older', au.entries.length === limit);
     if (cc) { rules = cc.rules.map((r) => ({ ...r })); drawRules(); }
-    const pushed = tokens.some((t) => t.last_used);
-    if (!pushed && users.length && T.overview && T.overview.totals.members_active === 0) {
-      A.fill('#team-quiet', el('strong', null, 'No member has pushed yet.'), ' Each one runs ',
+    // A token is "used" when it signs anything in (a join checks it, a push sends with it).
+    const used = tokens.some((t) => t.last_used);
+    if (!used && users.length && T.overview && T.overview.totals.members_active === 0) {
+      A.fill('#team-quiet', el('strong', null, 'No member has joined yet.'), ' Each one runs ',
         el('code', null, `aiusage team join ${location.origin}`), ' on their machine and pastes their token; ',
         'their usage shows up here after the first push.');
     }
