@@ -282,7 +282,7 @@
     tiles(o);
     states(o, me);
     const admin = me.role === 'admin';
-    A.show('#members-panel', admin);
+    A.show('#members-panel', admin && o.members.length > 0);
     const total = o.members.reduce((a, m) => a + m.cost_usd, 0);
     A.fill('#members-table tbody', o.members.map((m) => memberRow(m, total)));
     const disabled = o.members.filter((m) => !m.active).length;
