@@ -79,6 +79,8 @@ def test_admin_commands_manage_members_tokens_and_rules(
 
     csv_text = _cli(database_url, "team", "chargeback").stdout.splitlines()
     assert csv_text[1].split(",")[1:5] == ["retail", "eng", "(hidden)", "alice"]  # she hides it
+    pool = _cli(database_url, "budgets", "set", "pool", "--limit", "100", "--scope", "team")
+    assert pool.exit_code == 0, pool.output
     log = _json(database_url, "team", "audit")["entries"]
     actions = [(e["actor"], e["action"], e["target"]) for e in reversed(log)]
     me = f"cli:{getpass.getuser()}"
@@ -92,8 +94,9 @@ def test_admin_commands_manage_members_tokens_and_rules(
         (me, "token.revoke", "alice"),
         (me, "user.disable", "bob"),
         (me, "tags.set", "cost_centres"),
+        (me, "budget.set", "pool"),  # the budgets command names its user too
     ]
-    assert log[1]["detail"] == {"disabled": True}
+    assert log[2]["detail"] == {"disabled": True}
     assert alice_token not in json.dumps(log)
 
 

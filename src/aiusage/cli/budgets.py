@@ -11,7 +11,7 @@ from rich.table import Table
 
 from aiusage.app import App
 from aiusage.cli import options as o
-from aiusage.cli.common import dump, out, refresh, with_app
+from aiusage.cli.common import cli_actor, dump, out, refresh, with_app
 from aiusage.cli.watch import Watch, refuse_json
 from aiusage.cli.watch import watch as redraw
 
@@ -129,7 +129,7 @@ def set_budget(
             values[key] = value
 
     def body(application: App) -> None:
-        budget = application.budgets.set(name, values)
+        budget = application.budgets.set(name, values, actor=cli_actor())
         out.print(f"Budget {escape(budget.name)} set: {escape(budget.scope)}, {budget.period}.")
 
     with_app(database, body)
@@ -169,7 +169,7 @@ def remove(name: str, database: o.Database = None) -> None:
     """Remove a budget from the config file."""
 
     def body(application: App) -> None:
-        application.budgets.remove(name)
+        application.budgets.remove(name, actor=cli_actor())
         out.print(f"Removed budget {escape(name)}.")
 
     with_app(database, body)

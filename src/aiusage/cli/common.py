@@ -111,3 +111,14 @@ def human_bytes(value: float | None) -> str:
             break
         size /= 1024
     return f"{size:,.1f} {suffix}" if suffix != "B" else f"{size:,.0f} B"
+
+
+def cli_actor() -> str:
+    """Who the audit log names for a command run here: ``cli:LOGIN`` (whoever can open the
+    database is its owner)."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()[:60]}"
+    except Exception:  # no login name (a container without a passwd entry)
+        return "cli:unknown"

@@ -8,7 +8,6 @@ only as its SHA-256.
 
 from __future__ import annotations
 
-import getpass
 import sys
 from typing import Annotated, Any
 
@@ -18,7 +17,7 @@ from rich.table import Table
 
 from aiusage.app import App
 from aiusage.cli import options as o
-from aiusage.cli.common import dump, err, out, with_app
+from aiusage.cli.common import cli_actor, dump, err, out, with_app
 
 users_app = typer.Typer(help="The team's members: add, list, change, disable.")
 tokens_app = typer.Typer(help="Members' API tokens: add, list, revoke.")
@@ -50,16 +49,9 @@ def run_as_owner(database: str | None, action: Any) -> None:
 
     def body(application: App) -> None:
         team = application.team
-        action(team, team.owner(f"cli:{_login()}"))
+        action(team, team.owner(cli_actor()))
 
     with_app(database, body)
-
-
-def _login() -> str:
-    try:
-        return getpass.getuser()[:60]
-    except Exception:  # no login name (a container without a passwd entry)
-        return "unknown"
 
 
 def _show_token(made: dict[str, Any], json_out: bool) -> None:
