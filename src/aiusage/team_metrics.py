@@ -17,8 +17,7 @@ from aiusage.team_views import PERIODS, Calendar
 
 if TYPE_CHECKING:
     from aiusage.app import App
-
-Sample = tuple[tuple[str, ...], float]
+    from aiusage.dashboard.metrics import Sample
 
 
 def team_samples(app: App, now_ms: int) -> dict[str, list[Sample]]:

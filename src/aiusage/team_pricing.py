@@ -11,24 +11,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from aiusage.store.statements import PRICED_TOKEN_COLUMNS
+
 if TYPE_CHECKING:
     from aiusage.ingest import Pricer
     from aiusage.store import Store
 
 REPRICE_LOCK = 7417  # pg_advisory_lock key: one thread reprices a team server's events
-_TOKENS = (
-    "input_tokens",
-    "output_tokens",
-    "cache_read_tokens",
-    "cache_write_5m_tokens",
-    "cache_write_1h_tokens",
-)
 
 
 def price_pushed(pricer: Pricer, events: list[dict[str, Any]]) -> None:
     """Set each pushed event's calculated cost to the server's price for it."""
     for e in events:
-        cost = pricer.cost(str(e["model"]), int(e["ts_ms"]), [int(e[c]) for c in _TOKENS])
+        cost = pricer.cost(
+            str(e["model"]), int(e["ts_ms"]), [int(e[c]) for c in PRICED_TOKEN_COLUMNS]
+        )
         if cost is not None:
             e["cost_calc_usd"] = cost
 

@@ -24,7 +24,7 @@ from aiusage.analytics.timezones import day_number, local_date, parse_start_of_w
 from aiusage.errors import TeamError
 from aiusage.store import team as t
 from aiusage.store.statements import upsert
-from aiusage.team_privacy import Group, fold_small
+from aiusage.team_privacy import FIGURES, Group, fold_small
 
 if TYPE_CHECKING:
     from aiusage.app import App
@@ -66,7 +66,7 @@ def _figures(row: Iterable[Any]) -> dict[str, Any]:
 
 def _add(into: dict[str, Any], row: dict[str, Any]) -> None:
     """Sums kept unrounded; ``_ranked`` rounds what is shown."""
-    for key in ("cost_usd", "tokens", "requests"):
+    for key in FIGURES:
         into[key] = into.get(key, 0) + row[key]
 
 

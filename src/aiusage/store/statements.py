@@ -10,6 +10,9 @@ TOKEN_COLUMNS = (
     "cache_write_1h_tokens",
     "reasoning_tokens",
 )
+#: The counts a price applies to, in the order ``ModelRates.cost`` takes them (reasoning
+#: tokens are part of output, not priced on their own).
+PRICED_TOKEN_COLUMNS = TOKEN_COLUMNS[:5]
 EVENT_COLUMNS = (
     "source",
     "dedup_key",

@@ -16,6 +16,7 @@ from aiusage.store.statements import (
     CURSOR_COLUMNS,
     HIDE_SIDECHAIN_REPLAYS,
     INSERT_OBSERVATION,
+    PRICED_TOKEN_COLUMNS,
     REBUILD_ROLLUP,
     UPSERT_CURSOR,
     UPSERT_EVENT,
@@ -320,8 +321,8 @@ class Store:
         """id, model, ts_ms, the five priced token counts, and user_name (a member's row
         on a team server)."""
         rows = self.db.query(
-            "SELECT id, model, ts_ms, input_tokens, output_tokens, cache_read_tokens, "
-            "cache_write_5m_tokens, cache_write_1h_tokens, user_name FROM usage_events"
+            f"SELECT id, model, ts_ms, {', '.join(PRICED_TOKEN_COLUMNS)}, user_name "
+            "FROM usage_events"
         )
         self.db.commit()
         return rows
